@@ -1,0 +1,54 @@
+#pragma once
+// The pull interfaces that connect the plant models. The ADC asks for a block;
+// each model asks its upstream neighbour for the same block through a port, so
+// one SystemC activation per block moves every sample of every channel.
+#include <systemc>
+
+#include "common/block.h"
+
+namespace amprig::models {
+
+// Steady-state values over one fundamental period, from the plant's own
+// closed-form waveforms (not from the sampled blocks): the rig's ground truth.
+struct PhaseTruth {
+  double voltage_v = 0;
+  double current_a = 0;
+  double power_w = 0;
+  double reactive_var = 0;  // fundamental
+  double apparent_va = 0;
+  double power_factor = 0;
+};
+
+class mains_if : public virtual sc_core::sc_interface {
+ public:
+  // The block for `time`; the same block is returned for repeated requests.
+  virtual const MainsBlock& block(const BlockTime& time) = 0;
+  virtual double frequency_hz() const = 0;
+  // Instantaneous voltage of `phase` when its fundamental is at angle theta.
+  virtual double voltage_at(Phase phase, double theta_rad) const = 0;
+  virtual bool present(Phase phase) const = 0;
+};
+
+class current_source_if : public virtual sc_core::sc_interface {
+ public:
+  // Adds this source's currents (into the building: + import) to `out`.
+  virtual void add_current(const MainsBlock& mains, CurrentBlock& out) = 0;
+  // Instantaneous current on `phase` when its voltage fundamental is at theta.
+  virtual double current_at(Phase phase, double theta_rad, const mains_if& mains) const = 0;
+};
+
+class plant_if : public virtual sc_core::sc_interface {
+ public:
+  virtual const MainsBlock& voltages(const BlockTime& time) = 0;
+  virtual const CurrentBlock& currents(const BlockTime& time) = 0;
+  virtual PhaseTruth truth(Phase phase) const = 0;
+  virtual double frequency_hz() const = 0;
+};
+
+// One analog input of the ADC: volts at the ADC pin relative to the bias.
+class analog_channel_if : public virtual sc_core::sc_interface {
+ public:
+  virtual void sample(const BlockTime& time, double* pin_v) = 0;
+};
+
+}  // namespace amprig::models

@@ -1,0 +1,31 @@
+#pragma once
+// The voltage terminal: a resistive divider from a phase to the ADC pin.
+#include <systemc>
+
+#include "common/interfaces.h"
+
+namespace amprig::models {
+
+struct DividerConfig {
+  double top_ohm = 1.0e6;
+  double bottom_ohm = 2.4e3;
+  Phase phase = L1;       // the phase wired to this terminal
+  bool connected = true;  // false: nothing wired, the pin sits at the bias
+};
+
+class VoltageDivider : public sc_core::sc_module, public analog_channel_if {
+ public:
+  sc_core::sc_port<plant_if> line;
+  sc_core::sc_export<analog_channel_if> out;
+
+  VoltageDivider(const sc_core::sc_module_name& name, const DividerConfig& config);
+
+  DividerConfig& config() { return m_config; }
+  double ratio() const { return m_config.bottom_ohm / (m_config.top_ohm + m_config.bottom_ohm); }
+  void sample(const BlockTime& time, double* pin_v) override;
+
+ private:
+  DividerConfig m_config;
+};
+
+}  // namespace amprig::models

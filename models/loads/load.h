@@ -1,0 +1,42 @@
+#pragma once
+// A household load: draws a set RMS current at a power factor from one phase or
+// from all three (balanced), optionally with harmonics or as a half-wave
+// rectifier.
+#include <string>
+#include <systemc>
+#include <vector>
+
+#include "common/interfaces.h"
+#include "mains/mains.h"
+
+namespace amprig::models {
+
+enum class LoadWaveform { sine, half_wave_rectified };
+
+struct LoadConfig {
+  std::string name;
+  std::vector<Phase> phases{L1};
+  double current_a = 0;       // RMS per phase (of the whole waveform)
+  double power_factor = 1.0;  // displacement power factor of the fundamental
+  bool leading = false;       // capacitive when true
+  std::vector<Harmonic> harmonics;  // percent of the fundamental current
+  LoadWaveform waveform = LoadWaveform::sine;
+};
+
+class Load : public sc_core::sc_module, public current_source_if {
+ public:
+  sc_core::sc_export<current_source_if> out;
+
+  Load(const sc_core::sc_module_name& name, const LoadConfig& config);
+
+  LoadConfig& config() { return m_config; }
+  const LoadConfig& config() const { return m_config; }
+
+  void add_current(const MainsBlock& mains, CurrentBlock& out) override;
+  double current_at(Phase phase, double theta_rad, const mains_if& mains) const override;
+
+ private:
+  LoadConfig m_config;
+};
+
+}  // namespace amprig::models

@@ -1,0 +1,51 @@
+#pragma once
+// Three-phase mains at the building's connection point (TN, with neutral).
+#include <array>
+#include <systemc>
+#include <vector>
+
+#include "common/interfaces.h"
+
+namespace amprig::models {
+
+struct Harmonic {
+  int order = 0;           // 2..50
+  double percent = 0;      // of the fundamental's RMS
+  double phase_deg = 0;    // of the harmonic relative to the fundamental's zero crossing
+};
+
+struct MainsConfig {
+  double voltage_v = 230;       // RMS line-to-neutral of the fundamental
+  double frequency_hz = 50;     // 45..65
+  std::array<Phase, kPhases> sequence{L1, L2, L3};  // phase k lags the one before it by 120 deg
+  std::vector<Harmonic> harmonics;
+  std::array<double, kPhases> level{1, 1, 1};  // per-phase sag (<1) / swell (>1) factor
+  std::array<bool, kPhases> lost{false, false, false};
+};
+
+class Mains : public sc_core::sc_module, public mains_if {
+ public:
+  sc_core::sc_export<mains_if> out;
+
+  Mains(const sc_core::sc_module_name& name, const MainsConfig& config);
+
+  // Settable at run time; takes effect at the next block, phase-continuously.
+  MainsConfig& config() { return m_config; }
+  const MainsConfig& config() const { return m_config; }
+
+  const MainsBlock& block(const BlockTime& time) override;
+  double frequency_hz() const override { return m_config.frequency_hz; }
+  double voltage_at(Phase phase, double theta_rad) const override;
+  bool present(Phase phase) const override { return !m_config.lost[phase]; }
+  // Angle of `phase`'s fundamental at t = 0 (0, -120 or -240 deg per the sequence).
+  double initial_angle_rad(Phase phase) const;
+
+ private:
+  MainsConfig m_config;
+  MainsBlock m_block;
+  bool m_have_block = false;
+  double m_theta_rad = 0;  // L1's fundamental angle at the start of the next block
+  std::uint64_t m_next_index = 0;
+};
+
+}  // namespace amprig::models

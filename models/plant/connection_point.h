@@ -1,0 +1,29 @@
+#pragma once
+// The building's connection point: the mains voltages and the sum of every
+// current source's current, per phase; the place where the CTs are clamped and
+// where the rig's ground truth (plant.*) is defined.
+#include <systemc>
+
+#include "common/interfaces.h"
+
+namespace amprig::models {
+
+class ConnectionPoint : public sc_core::sc_module, public plant_if {
+ public:
+  sc_core::sc_port<mains_if> mains;
+  sc_core::sc_port<current_source_if, 0, sc_core::SC_ZERO_OR_MORE_BOUND> sources;
+  sc_core::sc_export<plant_if> out;
+
+  explicit ConnectionPoint(const sc_core::sc_module_name& name);
+
+  const MainsBlock& voltages(const BlockTime& time) override;
+  const CurrentBlock& currents(const BlockTime& time) override;
+  PhaseTruth truth(Phase phase) const override;
+  double frequency_hz() const override;
+
+ private:
+  CurrentBlock m_currents;
+  bool m_have_currents = false;
+};
+
+}  // namespace amprig::models

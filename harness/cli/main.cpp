@@ -1,0 +1,216 @@
+// The `amprig` program: run scenarios, list signals and faults, benchmark.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <systemc>
+#include <thread>
+
+#include "cli/bench.h"
+#include "report/reports.h"
+#include "rig/rig.h"
+#include "rig/sim_log.h"
+#include "scenario/run.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace amprig;
+
+constexpr const char* kUsage = R"(usage: amprig <command> [options]
+
+commands:
+  run FILE|DIR...     run YAML scenarios (a directory: every *.yaml in it except base_*.yaml)
+      --junit FILE        write JUnit XML
+      --report FILE       write a Markdown report
+      --vcd FILE          write a VCD trace of the signals (one file per scenario: FILE.<id>.vcd
+                          when several run)
+      --vcd-period DUR    trace sampling period (default 10ms)
+      --trace A,B,...     trace only these signals
+      -j N                scenarios in parallel (default: number of cores)
+      --timeout DUR       wall-clock limit per scenario (default 10min)
+      -v, --verbose       show the rig's log (info level) for each scenario
+  signals [FILE]      list every signal (of FILE's rig, or of the default ag63 rig) with units
+  faults [FILE]       list the settable fault-injection signals
+  bench               print the real-time factor of the reference rig
+      --duration DUR      simulated time (default 60s)
+      --json FILE         also write the figures as JSON
+  help                this text
+
+Exit codes: 0 every scenario passed; 1 a scenario failed or had an error; 2 bad usage.
+)";
+
+int usage_error(const std::string& message) {
+  std::fprintf(stderr, "amprig: %s\n(try 'amprig help')\n", message.c_str());
+  return 2;
+}
+
+double seconds(const std::string& text) {
+  return static_cast<double>(parse_duration_ns(text)) * 1e-9;
+}
+
+std::vector<std::string> collect(const std::vector<std::string>& inputs) {
+  std::vector<std::string> files;
+  for (const auto& input : inputs) {
+    if (fs::is_directory(input)) {
+      std::vector<std::string> found;
+      for (const auto& entry : fs::directory_iterator(input)) {
+        const auto& p = entry.path();
+        if (p.extension() == ".yaml" && p.filename().string().rfind("base_", 0) != 0) {
+          found.push_back(p.string());
+        }
+      }
+      std::sort(found.begin(), found.end());
+      if (found.empty()) throw std::runtime_error(input + ": no scenario files (*.yaml) in it");
+      files.insert(files.end(), found.begin(), found.end());
+    } else if (fs::exists(input)) {
+      files.push_back(input);
+    } else {
+      throw std::runtime_error(input + ": no such file or directory");
+    }
+  }
+  return files;
+}
+
+int command_run(const std::vector<std::string>& args) {
+  RunOptions options;
+  options.jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::string junit, report;
+  std::vector<std::string> inputs;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= args.size()) throw std::invalid_argument(a + " needs a value");
+      return args[++i];
+    };
+    if (a == "--junit") {
+      junit = value();
+    } else if (a == "--report") {
+      report = value();
+    } else if (a == "--vcd") {
+      options.vcd_path = value();
+    } else if (a == "--vcd-period") {
+      options.vcd_period_s = seconds(value());
+    } else if (a == "--trace") {
+      std::stringstream list(value());
+      std::string name;
+      while (std::getline(list, name, ',')) options.trace.push_back(name);
+    } else if (a == "-j") {
+      options.jobs = std::atoi(value().c_str());
+      if (options.jobs < 1) throw std::invalid_argument("-j takes a positive number");
+    } else if (a == "--timeout") {
+      options.timeout_s = seconds(value());
+    } else if (a == "-v" || a == "--verbose") {
+      set_log_level(LogLevel::info);
+    } else if (!a.empty() && a[0] == '-') {
+      throw std::invalid_argument("unknown option " + a);
+    } else {
+      inputs.push_back(a);
+    }
+  }
+  if (inputs.empty()) throw std::invalid_argument("run needs a scenario file or directory");
+  if (options.vcd_period_s <= 0) throw std::invalid_argument("--vcd-period must be positive");
+  const auto files = collect(inputs);
+  const auto started = std::chrono::steady_clock::now();
+  const auto results = run_scenarios(
+      files, options, [](const ScenarioResult& r, std::size_t done, std::size_t total) {
+        std::printf("[%3zu/%zu] %-5s %s (%.2f s)\n", done, total, to_string(r.outcome),
+                    r.id.c_str(), r.wall_s);
+        if (log_level() <= LogLevel::info && !r.output.empty()) std::printf("%s", r.output.c_str());
+        std::fflush(stdout);
+      });
+  const double wall_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  print_summary(std::cout, results, wall_s);
+  int code = 0;
+  for (const auto& r : results) {
+    if (r.outcome != ScenarioResult::Outcome::passed) code = 1;
+  }
+  if (!junit.empty()) {
+    if (write_junit(junit, results)) {
+      std::cout << "JUnit: " << junit << "\n";
+    } else {
+      std::cerr << "amprig: cannot write " << junit << "\n";
+      code = std::max(code, 1);
+    }
+  }
+  if (!report.empty()) {
+    if (write_markdown_report(report, results, "amprig run")) {
+      std::cout << "report: " << report << "\n";
+    } else {
+      std::cerr << "amprig: cannot write " << report << "\n";
+      code = std::max(code, 1);
+    }
+  }
+  return code;
+}
+
+int command_signals(const std::vector<std::string>& args, bool faults_only) {
+  if (args.size() > 1) throw std::invalid_argument("signals takes at most one scenario file");
+  const Scenario scenario = args.empty() ? default_scenario(fw::Variant::ag63) : load_scenario(args[0]);
+  install_systemc_report_handler();
+  Rig rig("rig", scenario);
+  std::size_t width = 0;
+  for (const auto* s : rig.signals().all()) width = std::max(width, s->name.size());
+  for (const auto* s : rig.signals().all()) {
+    if (faults_only && !s->fault) continue;
+    std::cout << std::left << std::setw(static_cast<int>(width) + 2) << s->name << std::setw(16)
+              << describe_type(*s) << std::setw(10) << (s->settable() ? "settable" : "read")
+              << s->description << "\n";
+  }
+  return 0;
+}
+
+int dispatch(int argc, char* argv[]) {
+  if (argc < 2) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  const std::string command = argv[1];
+  const std::vector<std::string> args(argv + 2, argv + argc);
+  try {
+    if (command == "run") return command_run(args);
+    if (command == "signals") return command_signals(args, false);
+    if (command == "faults") return command_signals(args, true);
+    if (command == "bench") {
+      double duration_s = 60;
+      std::string json;
+      for (std::size_t i = 0; i < args.size(); ++i) {
+        if (args[i] == "--duration" && i + 1 < args.size()) {
+          duration_s = seconds(args[++i]);
+        } else if (args[i] == "--json" && i + 1 < args.size()) {
+          json = args[++i];
+        } else {
+          return usage_error("bench: unknown option " + args[i]);
+        }
+      }
+      if (duration_s <= 0) return usage_error("bench: --duration must be positive");
+      return run_bench(duration_s, json);
+    }
+    if (command == "help" || command == "--help" || command == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+    return usage_error("unknown command '" + command + "'");
+  } catch (const ScenarioError& e) {
+    std::fprintf(stderr, "amprig: %s\n", e.what());
+    return 1;
+  } catch (const std::invalid_argument& e) {
+    return usage_error(e.what());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "amprig: %s\n", e.what());
+    return 1;
+  }
+}
+
+}  // namespace
+
+int sc_main(int argc, char* argv[]) {
+  // The banner would land in every scenario's output and in `amprig signals`.
+  setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
+  return dispatch(argc, argv);
+}

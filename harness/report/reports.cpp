@@ -1,0 +1,150 @@
+#include "report/reports.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <sstream>
+
+namespace amprig {
+namespace {
+
+std::string xml_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default:
+        // XML 1.0 has no place for most control characters.
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') {
+          out += '?';
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+std::string fixed(double v, int digits) {
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(digits) << v;
+  return s.str();
+}
+
+void ensure_parent(const std::string& path) {
+  const auto parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent);
+}
+
+}  // namespace
+
+void print_summary(std::ostream& out, const std::vector<ScenarioResult>& results, double wall_s) {
+  std::size_t width = 8;
+  for (const auto& r : results) width = std::max(width, r.id.size());
+  out << "\n"
+      << std::left << std::setw(static_cast<int>(width)) << "scenario"
+      << "  result  checks  failed   sim [s]  wall [s]\n"
+      << std::string(width + 42, '-') << "\n";
+  int passed = 0, failed = 0, errors = 0;
+  double sim_s = 0;
+  for (const auto& r : results) {
+    out << std::left << std::setw(static_cast<int>(width)) << r.id << "  " << std::setw(6)
+        << to_string(r.outcome) << std::right << std::setw(8) << r.expectations << std::setw(8)
+        << r.failed << std::setw(10) << fixed(r.sim_s, 1) << std::setw(10) << fixed(r.wall_s, 2)
+        << "\n";
+    sim_s += r.sim_s;
+    switch (r.outcome) {
+      case ScenarioResult::Outcome::passed: ++passed; break;
+      case ScenarioResult::Outcome::failed: ++failed; break;
+      case ScenarioResult::Outcome::error: ++errors; break;
+    }
+  }
+  out << std::string(width + 42, '-') << "\n";
+  bool any_problem = false;
+  for (const auto& r : results) {
+    if (r.outcome == ScenarioResult::Outcome::passed) continue;
+    if (!any_problem) out << "\n";
+    any_problem = true;
+    out << to_string(r.outcome) << " " << r.id << " (" << r.file << ")\n";
+    if (!r.error.empty()) out << "  " << r.error << "\n";
+    for (const auto& f : r.failures) out << "  " << f.message << "\n";
+    if (r.outcome == ScenarioResult::Outcome::error && !r.output.empty()) {
+      out << "  output:\n";
+      std::istringstream lines(r.output);
+      std::string line;
+      while (std::getline(lines, line)) out << "    " << line << "\n";
+    }
+  }
+  out << "\n" << passed << " passed, " << failed + errors << " failed"
+      << (errors ? " (" + std::to_string(errors) + " with errors)" : std::string()) << "; "
+      << fixed(sim_s, 1) << " s simulated in " << fixed(wall_s, 2) << " s\n";
+}
+
+bool write_junit(const std::string& path, const std::vector<ScenarioResult>& results) {
+  ensure_parent(path);
+  std::ofstream out(path);
+  if (!out) return false;
+  int failures = 0, errors = 0;
+  double time_s = 0;
+  for (const auto& r : results) {
+    failures += r.outcome == ScenarioResult::Outcome::failed;
+    errors += r.outcome == ScenarioResult::Outcome::error;
+    time_s += r.wall_s;
+  }
+  out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      << "<testsuites>\n<testsuite name=\"amprig\" tests=\"" << results.size() << "\" failures=\""
+      << failures << "\" errors=\"" << errors << "\" time=\"" << fixed(time_s, 3) << "\">\n";
+  for (const auto& r : results) {
+    const auto dir = std::filesystem::path(r.file).parent_path().filename().string();
+    out << "  <testcase classname=\"" << xml_escape(dir.empty() ? "scenarios" : dir) << "\" name=\""
+        << xml_escape(r.id) << "\" file=\"" << xml_escape(r.file) << "\" time=\""
+        << fixed(r.wall_s, 3) << "\">\n";
+    if (r.outcome == ScenarioResult::Outcome::failed) {
+      std::string text;
+      for (const auto& f : r.failures) text += f.message + "\n";
+      out << "    <failure message=\"" << xml_escape(r.failures.empty() ? "" : r.failures[0].message)
+          << "\">" << xml_escape(text) << "</failure>\n";
+    } else if (r.outcome == ScenarioResult::Outcome::error) {
+      out << "    <error message=\"" << xml_escape(r.error) << "\">" << xml_escape(r.output)
+          << "</error>\n";
+    }
+    if (!r.output.empty()) out << "    <system-err>" << xml_escape(r.output) << "</system-err>\n";
+    out << "  </testcase>\n";
+  }
+  out << "</testsuite>\n</testsuites>\n";
+  return static_cast<bool>(out);
+}
+
+bool write_markdown_report(const std::string& path, const std::vector<ScenarioResult>& results,
+                           const std::string& command) {
+  ensure_parent(path);
+  std::ofstream out(path);
+  if (!out) return false;
+  int passed = 0;
+  for (const auto& r : results) passed += r.outcome == ScenarioResult::Outcome::passed;
+  out << "# AmpRig run report\n\n"
+      << passed << " of " << results.size() << " scenarios passed.\n\n"
+      << "| scenario | result | checks | failed | simulated [s] | wall [s] | description |\n"
+      << "|---|---|---:|---:|---:|---:|---|\n";
+  for (const auto& r : results) {
+    out << "| " << r.id << " | " << to_string(r.outcome) << " | " << r.expectations << " | "
+        << r.failed << " | " << fixed(r.sim_s, 1) << " | " << fixed(r.wall_s, 2) << " | "
+        << r.description << " |\n";
+  }
+  for (const auto& r : results) {
+    if (r.outcome == ScenarioResult::Outcome::passed) continue;
+    out << "\n## " << to_string(r.outcome) << ": " << r.id << "\n\n"
+        << "File: `" << r.file << "`\n\n";
+    if (!r.error.empty()) out << "```\n" << r.error << "\n```\n";
+    for (const auto& f : r.failures) out << "- `" << f.message << "`\n";
+    out << "\nReplay: `" << command << " " << r.file << " --vcd " << r.id << ".vcd`\n";
+  }
+  return static_cast<bool>(out);
+}
+
+}  // namespace amprig

@@ -1,0 +1,262 @@
+#include "rig/rig.h"
+
+#include <cmath>
+
+namespace amprig {
+namespace {
+
+constexpr const char* kPhaseNames[3] = {"L1", "L2", "L3"};
+
+fw::hal::Hal make_hal(fw::hal::AdcDma& adc, fw::hal::Clock& clock, fw::hal::Leds& leds,
+                      fw::hal::Nvm& nvm, fw::hal::NetworkLink& link, fw::hal::Button& button,
+                      fw::hal::Log& log) {
+  return fw::hal::Hal{adc, clock, leds, nvm, link, button, log};
+}
+
+models::Phase parse_phase(const Value& v) {
+  const auto& s = std::get<std::string>(v);
+  return s == "L1" ? models::L1 : s == "L2" ? models::L2 : models::L3;
+}
+
+}  // namespace
+
+Rig::Rig(const sc_core::sc_module_name& name, const Scenario& scenario)
+    : sc_core::sc_module(name),
+      m_scenario(scenario),
+      m_mains("mains", scenario.mains),
+      m_plant("plant"),
+      m_adc("adc", scenario.adc),
+      m_leds(m_clock),
+      m_nvm(8192, 1024),
+      m_fw_log(std::string(basename()) + ".firmware"),
+      m_firmware(make_hal(m_adc, m_clock, m_leds, m_nvm, m_link, m_button, m_fw_log)) {
+  m_plant.mains.bind(m_mains.out);
+  for (const auto& load_config : scenario.loads) {
+    m_loads.push_back(std::make_unique<models::Load>(
+        ("load_" + load_config.name).c_str(), load_config));
+    m_plant.sources.bind(m_loads.back()->out);
+  }
+  for (int k = 0; k < 3; ++k) {
+    m_dividers[k] = std::make_unique<models::VoltageDivider>(
+        ("vin" + std::to_string(k + 1)).c_str(), scenario.dividers[k]);
+    m_dividers[k]->line.bind(m_plant.out);
+    m_adc.in[fw::hal::kV1 + k].bind(m_dividers[k]->out);
+    m_cts[k] = std::make_unique<models::CurrentTransformer>(("ct" + std::to_string(k + 1)).c_str(),
+                                                            scenario.cts[k]);
+    m_cts[k]->primary.bind(m_plant.out);
+    m_adc.in[fw::hal::kI1 + k].bind(m_cts[k]->out);
+  }
+  register_signals();
+  SC_HAS_PROCESS(Rig);
+  SC_THREAD(main_loop);
+}
+
+void Rig::main_loop() {
+  fw::FirmwareConfig config;
+  config.metering = fw::metering_config_for(fw::board_design(m_scenario.device.variant),
+                                            m_scenario.device.sample_rate_hz);
+  config.dma_frames_per_half = m_scenario.device.dma_frames_per_half;
+  const fw::Status status = m_firmware.start(config);
+  if (status != fw::Status::ok) {
+    SC_REPORT_ERROR(name(), (std::string("firmware failed to start: ") + fw::to_string(status)).c_str());
+    return;
+  }
+  const sc_core::sc_time period(kPollPeriodS, sc_core::SC_SEC);
+  for (;;) {
+    wait(period);
+    m_firmware.poll();
+  }
+}
+
+const models::PhaseTruth& Rig::truth(models::Phase phase) {
+  const auto now = sc_core::sc_time_stamp();
+  const auto delta = sc_core::sc_delta_count();
+  if (now != m_truth_time || delta != m_truth_delta) {
+    for (int k = 0; k < 3; ++k) m_truth[k] = m_plant.truth(static_cast<models::Phase>(k));
+    m_truth_time = now;
+    m_truth_delta = delta;
+  }
+  return m_truth[phase];
+}
+
+void Rig::register_signals() {
+  auto number = [this](std::string name, std::string unit, std::string description,
+                       std::function<double()> get, std::function<void(double)> set = {},
+                       bool fault = false) {
+    Signal s;
+    s.name = std::move(name);
+    s.type = SignalType::number;
+    s.unit = std::move(unit);
+    s.description = std::move(description);
+    s.get = [get] { return Value(get()); };
+    if (set) s.set = [set](const Value& v) { set(std::get<double>(v)); };
+    s.fault = fault;
+    m_signals.add(std::move(s));
+  };
+  auto boolean = [this](std::string name, std::string description, std::function<bool()> get,
+                        std::function<void(bool)> set = {}, bool fault = false) {
+    Signal s;
+    s.name = std::move(name);
+    s.type = SignalType::boolean;
+    s.description = std::move(description);
+    s.get = [get] { return Value(get()); };
+    if (set) s.set = [set](const Value& v) { set(std::get<bool>(v)); };
+    s.fault = fault;
+    m_signals.add(std::move(s));
+  };
+  auto choice = [this](std::string name, std::vector<std::string> choices, std::string description,
+                       std::function<std::string()> get,
+                       std::function<void(const Value&)> set = {}, bool fault = false) {
+    Signal s;
+    s.name = std::move(name);
+    s.type = SignalType::choice;
+    s.choices = std::move(choices);
+    s.description = std::move(description);
+    s.get = [get] { return Value(get()); };
+    s.set = std::move(set);
+    s.fault = fault;
+    m_signals.add(std::move(s));
+  };
+
+  const auto& m = [this]() -> const fw::Measurements& { return m_firmware.measurements(); };
+  for (int k = 0; k < 3; ++k) {
+    const std::string p = kPhaseNames[k];
+    const auto phase = static_cast<models::Phase>(k);
+    const std::string meter = "meter." + p + ".";
+    number(meter + "voltage_v", "V", "RMS voltage the firmware measured",
+           [m, k] { return m().phase[k].voltage_v; });
+    number(meter + "current_a", "A", "RMS current the firmware measured (unsigned)",
+           [m, k] { return m().phase[k].current_a; });
+    number(meter + "power_w", "W", "active power the firmware measured, + import, - export",
+           [m, k] { return m().phase[k].power_w; });
+    number(meter + "reactive_var", "var", "fundamental reactive power, + inductive",
+           [m, k] { return m().phase[k].reactive_var; });
+    number(meter + "apparent_va", "VA", "apparent power (Vrms x Irms)",
+           [m, k] { return m().phase[k].apparent_va; });
+    number(meter + "power_factor", "", "P / S, signed like P",
+           [m, k] { return m().phase[k].power_factor; });
+    number(meter + "voltage_angle_deg", "deg", "voltage fundamental's angle relative to V1",
+           [m, k] { return m().phase[k].voltage_angle_deg; });
+    number(meter + "current_angle_deg", "deg", "current fundamental's angle relative to V1",
+           [m, k] { return m().phase[k].current_angle_deg; });
+    number(meter + "energy_import_wh", "Wh", "imported energy register",
+           [m, k] { return static_cast<double>(m().phase[k].energy_import_mj) / 3.6e6; });
+    number(meter + "energy_export_wh", "Wh", "exported energy register",
+           [m, k] { return static_cast<double>(m().phase[k].energy_export_mj) / 3.6e6; });
+
+    const std::string plant = "plant." + p + ".";
+    number(plant + "voltage_v", "V", "true RMS voltage at the connection point",
+           [this, phase] { return truth(phase).voltage_v; });
+    number(plant + "current_a", "A", "true RMS current at the connection point",
+           [this, phase] { return truth(phase).current_a; });
+    number(plant + "power_w", "W", "true active power, + import",
+           [this, phase] { return truth(phase).power_w; });
+    number(plant + "reactive_var", "var", "true fundamental reactive power",
+           [this, phase] { return truth(phase).reactive_var; });
+    number(plant + "apparent_va", "VA", "true apparent power",
+           [this, phase] { return truth(phase).apparent_va; });
+    number(plant + "power_factor", "", "true power factor",
+           [this, phase] { return truth(phase).power_factor; });
+
+    number("mains." + p + ".level", "", "sag (<1) / swell (>1) factor of this phase",
+           [this, k] { return m_mains.config().level[k]; },
+           [this, k](double v) {
+             if (v < 0 || v > 2) throw std::invalid_argument("level must be in [0, 2]");
+             m_mains.config().level[k] = v;
+           });
+    boolean("mains." + p + ".lost", "phase lost upstream (fault)",
+            [this, k] { return m_mains.config().lost[k]; },
+            [this, k](bool v) { m_mains.config().lost[k] = v; }, true);
+
+    const std::string ct = "ct" + std::to_string(k + 1);
+    auto* c = m_cts[k].get();
+    choice(ct + ".phase", {"L1", "L2", "L3"}, "the conductor the CT is clamped on (fault if wrong)",
+           [c] { return std::string(kPhaseNames[c->config().phase]); },
+           [c](const Value& v) { c->config().phase = parse_phase(v); }, true);
+    boolean(ct + ".reversed", "CT clamped backwards or S1/S2 swapped (fault)",
+            [c] { return c->config().reversed; }, [c](bool v) { c->config().reversed = v; }, true);
+    boolean(ct + ".connected", "CT secondary connected (false: open, fault)",
+            [c] { return c->config().connected; }, [c](bool v) { c->config().connected = v; }, true);
+    number(ct + ".ratio_error_pct", "%", "CT ratio error, + reads high",
+           [c] { return c->config().ratio_error_pct; },
+           [c](double v) { c->config().ratio_error_pct = v; }, true);
+    boolean(ct + ".saturated", "the CT core saturated in the last block",
+            [c] { return c->saturated(); });
+
+    auto* d = m_dividers[k].get();
+    boolean("voltage_input." + p + ".connected", "phase wired to the voltage terminal",
+            [d] { return d->config().connected; }, [d](bool v) { d->config().connected = v; }, true);
+  }
+
+  number("meter.frequency_hz", "Hz", "mains frequency the firmware measured",
+         [m] { return m().frequency_hz; });
+  number("meter.total.power_w", "W", "sum of the phases' active power",
+         [m] { return m().total_power_w; });
+  number("meter.window_count", "", "measurement windows completed since start",
+         [m] { return static_cast<double>(m().window_count); });
+  boolean("meter.synchronised", "measurement windows follow the mains cycles",
+          [m] { return m().synchronised; });
+  number("plant.total.power_w", "W", "true active power, all phases",
+         [this] {
+           double sum = 0;
+           for (int k = 0; k < 3; ++k) sum += truth(static_cast<models::Phase>(k)).power_w;
+           return sum;
+         });
+  number("plant.frequency_hz", "Hz", "true mains frequency", [this] { return m_mains.frequency_hz(); });
+
+  number("mains.voltage_v", "V", "nominal RMS phase voltage", [this] { return m_mains.config().voltage_v; },
+         [this](double v) {
+           if (v < 0 || v > 500) throw std::invalid_argument("voltage_v must be in [0, 500]");
+           m_mains.config().voltage_v = v;
+         });
+  number("mains.frequency_hz", "Hz", "mains frequency", [this] { return m_mains.config().frequency_hz; },
+         [this](double v) {
+           if (v < 45 || v > 65) throw std::invalid_argument("frequency_hz must be in [45, 65]");
+           m_mains.config().frequency_hz = v;
+         });
+
+  for (auto& load : m_loads) {
+    auto* l = load.get();
+    const std::string base = "loads." + l->config().name + ".";
+    number(base + "current_a", "A", "RMS current the load draws per phase",
+           [l] { return l->config().current_a; },
+           [l](double v) {
+             if (v < 0) throw std::invalid_argument("current_a must be >= 0");
+             l->config().current_a = v;
+           });
+    number(base + "power_factor", "", "displacement power factor of the load",
+           [l] { return l->config().power_factor; },
+           [l](double v) {
+             if (v < 0 || v > 1) throw std::invalid_argument("power_factor must be in [0, 1]");
+             l->config().power_factor = v;
+           });
+  }
+
+  number("adc.offset_lsb", "LSB", "offset added to every ADC channel (fault)",
+         [this] { return m_adc.config().offset_lsb; },
+         [this](double v) { m_adc.config().offset_lsb = v; }, true);
+  number("adc.noise_lsb_rms", "LSB", "ADC noise per sample",
+         [this] { return m_adc.config().noise_lsb_rms; },
+         [this](double v) {
+           if (v < 0) throw std::invalid_argument("noise_lsb_rms must be >= 0");
+           m_adc.config().noise_lsb_rms = v;
+         }, true);
+  number("adc.gain_error_pct", "%", "ADC gain error (fault)",
+         [this] { return m_adc.config().gain_error_pct; },
+         [this](double v) { m_adc.config().gain_error_pct = v; }, true);
+  number("adc.clipped_samples", "", "samples clipped at the ADC's rails since start",
+         [this] { return static_cast<double>(m_adc.clipped_samples()); });
+
+  const auto led = [this](fw::hal::LedId id) { return std::string(to_string(m_leds.colour(id))); };
+  choice("led.logo", {"on", "off"}, "logo LED: system powered and running",
+         [led] { return led(fw::hal::LedId::logo); });
+  choice("led.comm", {"green", "blue", "off"}, "communication LED",
+         [led] { return led(fw::hal::LedId::comm); });
+  choice("led.voltage", {"green", "red", "off"}, "voltage LED",
+         [led] { return led(fw::hal::LedId::voltage); });
+  choice("led.current", {"green", "red", "off"}, "current LED",
+         [led] { return led(fw::hal::LedId::current); });
+  number("sim.time_s", "s", "simulated time", [] { return sc_core::sc_time_stamp().to_seconds(); });
+}
+
+}  // namespace amprig

@@ -1,0 +1,61 @@
+#pragma once
+// The rig: the SystemC top built from a scenario. Plant models drive the real
+// firmware core through the virtual ADC; every observable and settable value is
+// registered under its dotted name.
+#include <array>
+#include <memory>
+#include <systemc>
+#include <vector>
+
+#include "adc/behavioural_adc.h"
+#include "app/firmware.h"
+#include "ct/current_transformer.h"
+#include "frontend/voltage_divider.h"
+#include "loads/load.h"
+#include "mains/mains.h"
+#include "plant/connection_point.h"
+#include "rig/hal_adapters.h"
+#include "scenario/scenario.h"
+#include "signals/signal_registry.h"
+
+namespace amprig {
+
+class Rig : public sc_core::sc_module {
+ public:
+  Rig(const sc_core::sc_module_name& name, const Scenario& scenario);
+
+  SignalRegistry& signals() { return m_signals; }
+  const SignalRegistry& signals() const { return m_signals; }
+  const Scenario& scenario() const { return m_scenario; }
+  fw::Firmware& firmware() { return m_firmware; }
+  const SimLeds& leds() const { return m_leds; }
+  // Ground truth at the connection point, cached per simulated instant.
+  const models::PhaseTruth& truth(models::Phase phase);
+  // How often the firmware's main loop runs.
+  static constexpr double kPollPeriodS = 0.005;
+
+ private:
+  void main_loop();  // SC_THREAD: power-on, then the firmware's periodic work
+  void register_signals();
+
+  Scenario m_scenario;
+  SignalRegistry m_signals;
+  models::Mains m_mains;
+  std::vector<std::unique_ptr<models::Load>> m_loads;
+  models::ConnectionPoint m_plant;
+  std::array<std::unique_ptr<models::CurrentTransformer>, 3> m_cts;
+  std::array<std::unique_ptr<models::VoltageDivider>, 3> m_dividers;
+  models::BehaviouralAdc m_adc;
+  SimClock m_clock;
+  SimLeds m_leds;
+  RamNvm m_nvm;
+  OfflineLink m_link;
+  SimButton m_button;
+  SimLog m_fw_log;
+  fw::Firmware m_firmware;
+  std::array<models::PhaseTruth, 3> m_truth{};
+  sc_core::sc_time m_truth_time = sc_core::SC_ZERO_TIME;
+  sc_dt::uint64 m_truth_delta = ~sc_dt::uint64{0};
+};
+
+}  // namespace amprig

@@ -1,0 +1,63 @@
+#include "rig/sim_log.h"
+
+#include <cstdio>
+#include <systemc>
+
+namespace amprig {
+namespace {
+
+LogLevel g_level = LogLevel::warning;
+int g_problems = 0;
+
+const char* level_name(LogLevel level) {
+  switch (level) {
+    case LogLevel::debug: return "debug";
+    case LogLevel::info: return "info";
+    case LogLevel::warning: return "warning";
+    case LogLevel::error: return "error";
+    case LogLevel::quiet: return "";
+  }
+  return "";
+}
+
+void report_handler(const sc_core::sc_report& report, const sc_core::sc_actions& actions) {
+  LogLevel level = LogLevel::info;
+  switch (report.get_severity()) {
+    case sc_core::SC_INFO: level = LogLevel::info; break;
+    case sc_core::SC_WARNING: level = LogLevel::warning; ++g_problems; break;
+    case sc_core::SC_ERROR:
+    case sc_core::SC_FATAL: level = LogLevel::error; ++g_problems; break;
+    default: break;
+  }
+  const char* where = report.get_process_name();
+  log_line(level, where != nullptr && *where ? where : "systemc",
+           std::string(report.get_msg_type()) + ": " + report.get_msg());
+  // Errors still stop the run the SystemC way (an exception the runner reports).
+  if (actions & sc_core::SC_THROW) throw report;
+  if (actions & sc_core::SC_ABORT) std::abort();
+}
+
+}  // namespace
+
+void set_log_level(LogLevel level) { g_level = level; }
+LogLevel log_level() { return g_level; }
+
+void log_line(LogLevel level, const std::string& module, const std::string& message) {
+  if (level < g_level) return;
+  const double t_s = sc_core::sc_is_running() || sc_core::sc_time_stamp() > sc_core::SC_ZERO_TIME
+                         ? sc_core::sc_time_stamp().to_seconds()
+                         : 0.0;
+  std::fprintf(stderr, "[%.6f s] %s: %s%s%s\n", t_s, module.c_str(),
+               level >= LogLevel::warning ? level_name(level) : "",
+               level >= LogLevel::warning ? ": " : "", message.c_str());
+}
+
+void install_systemc_report_handler() {
+  sc_core::sc_report_handler::set_handler(report_handler);
+  sc_core::sc_report_handler::set_actions(sc_core::SC_ERROR, sc_core::SC_DISPLAY | sc_core::SC_THROW);
+  sc_core::sc_report_handler::set_actions(sc_core::SC_FATAL, sc_core::SC_DISPLAY | sc_core::SC_THROW);
+}
+
+int systemc_problem_count() { return g_problems; }
+
+}  // namespace amprig

@@ -1,0 +1,161 @@
+#include "scenario/run.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <memory>
+
+#include "report/vcd_tracer.h"
+#include "rig/rig.h"
+#include "rig/sim_log.h"
+#include "scenario/step_runner.h"
+
+namespace amprig {
+namespace {
+
+std::string read_all(int fd) {
+  std::string out;
+  if (lseek(fd, 0, SEEK_SET) < 0) return out;
+  char buffer[65536];
+  for (;;) {
+    const ssize_t n = read(fd, buffer, sizeof buffer);
+    if (n <= 0) break;
+    out.append(buffer, static_cast<std::size_t>(n));
+  }
+  return out;
+}
+
+int anonymous_file() {
+  char name[] = "/tmp/amprig-XXXXXX";
+  const int fd = mkstemp(name);
+  if (fd >= 0) unlink(name);
+  return fd;
+}
+
+std::string vcd_path_for(const RunOptions& options, const std::string& id, std::size_t total) {
+  if (options.vcd_path.empty() || total <= 1) return options.vcd_path;
+  std::filesystem::path p(options.vcd_path);
+  return (p.parent_path() / (p.stem().string() + "." + id + p.extension().string())).string();
+}
+
+}  // namespace
+
+ScenarioResult run_scenario_here(const std::string& file, const RunOptions& options) {
+  ScenarioResult result;
+  result.file = file;
+  result.id = std::filesystem::path(file).stem().string();
+  const auto started = std::chrono::steady_clock::now();
+  try {
+    const Scenario scenario = load_scenario(file);
+    result.id = scenario.id;
+    result.description = scenario.description;
+    install_systemc_report_handler();
+    Rig rig("rig", scenario);
+    StepRunner runner("steps", rig, result);
+    std::unique_ptr<VcdTracer> tracer;
+    if (!options.vcd_path.empty()) {
+      tracer = std::make_unique<VcdTracer>("vcd", rig.signals(), options.vcd_path,
+                                           options.vcd_period_s, options.trace);
+      if (!tracer->ok()) throw std::runtime_error("cannot write " + options.vcd_path);
+    }
+    sc_core::sc_start();
+    if (systemc_problem_count() > 0 && result.outcome == ScenarioResult::Outcome::passed) {
+      result.outcome = ScenarioResult::Outcome::error;
+      result.error = "SystemC reported warnings or errors (see the output)";
+    }
+  } catch (const ScenarioError& e) {
+    result.outcome = ScenarioResult::Outcome::error;
+    result.error = e.what();
+  } catch (const sc_core::sc_report& e) {
+    result.outcome = ScenarioResult::Outcome::error;
+    result.error = std::string("SystemC: ") + e.what();
+  } catch (const std::exception& e) {
+    result.outcome = ScenarioResult::Outcome::error;
+    result.error = file + ": " + e.what();
+  }
+  result.wall_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return result;
+}
+
+std::vector<ScenarioResult> run_scenarios(
+    const std::vector<std::string>& files, const RunOptions& options,
+    const std::function<void(const ScenarioResult&, std::size_t, std::size_t)>& on_done) {
+  struct Child {
+    std::size_t index;
+    int result_fd;
+    int output_fd;
+    std::chrono::steady_clock::time_point started;
+  };
+  std::vector<ScenarioResult> results(files.size());
+  std::map<pid_t, Child> running;
+  std::size_t next = 0;
+  std::size_t done = 0;
+  const int jobs = std::max(1, options.jobs);
+  std::fflush(nullptr);
+  while (done < files.size()) {
+    while (next < files.size() && static_cast<int>(running.size()) < jobs) {
+      const std::size_t index = next++;
+      const int result_fd = anonymous_file();
+      const int output_fd = anonymous_file();
+      const pid_t pid = fork();
+      if (pid == 0) {
+        dup2(output_fd, STDOUT_FILENO);
+        dup2(output_fd, STDERR_FILENO);
+        alarm(static_cast<unsigned>(std::max(1.0, options.timeout_s)));
+        RunOptions child_options = options;
+        child_options.vcd_path = vcd_path_for(
+            options, std::filesystem::path(files[index]).stem().string(), files.size());
+        const ScenarioResult r = run_scenario_here(files[index], child_options);
+        std::fflush(nullptr);
+        const std::string text = serialise(r);
+        std::size_t written = 0;
+        while (written < text.size()) {
+          const ssize_t n = write(result_fd, text.data() + written, text.size() - written);
+          if (n <= 0) break;
+          written += static_cast<std::size_t>(n);
+        }
+        _exit(0);
+      }
+      running[pid] = Child{index, result_fd, output_fd, std::chrono::steady_clock::now()};
+    }
+    int status = 0;
+    const pid_t pid = waitpid(-1, &status, 0);
+    if (pid < 0) break;
+    const auto it = running.find(pid);
+    if (it == running.end()) continue;
+    const Child child = it->second;
+    running.erase(it);
+    ScenarioResult& r = results[child.index];
+    const std::string text = read_all(child.result_fd);
+    if (!deserialise(text, &r)) {
+      r = ScenarioResult{};
+      r.file = files[child.index];
+      r.id = std::filesystem::path(files[child.index]).stem().string();
+      r.outcome = ScenarioResult::Outcome::error;
+      if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM) {
+        r.error = "timed out after " + std::to_string(static_cast<int>(options.timeout_s)) + " s";
+      } else if (WIFSIGNALED(status)) {
+        r.error = std::string("crashed: ") + strsignal(WTERMSIG(status));
+      } else {
+        r.error = "the scenario's process ended without a result (exit code " +
+                  std::to_string(WEXITSTATUS(status)) + ")";
+      }
+      r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - child.started).count();
+    }
+    r.output = read_all(child.output_fd);
+    close(child.result_fd);
+    close(child.output_fd);
+    ++done;
+    if (on_done) on_done(r, done, files.size());
+  }
+  return results;
+}
+
+}  // namespace amprig

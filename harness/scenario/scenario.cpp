@@ -1,0 +1,614 @@
+#include "scenario/scenario.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <set>
+#include <sstream>
+
+#include "scenario/config_tree.h"
+
+namespace amprig {
+
+std::string SourceRef::str() const {
+  return line > 0 ? file + ":" + std::to_string(line) : file;
+}
+
+ScenarioError::ScenarioError(SourceRef where, std::string key, const std::string& message)
+    : std::runtime_error(where.str() + ": " + (key.empty() ? "" : "key '" + key + "': ") + message),
+      m_where(std::move(where)),
+      m_key(std::move(key)) {}
+
+namespace {
+
+std::string format_number(double v) {
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
+
+}  // namespace
+
+std::string Expectation::describe() const {
+  switch (kind) {
+    case Kind::exact:
+      return exact;
+    case Kind::tolerance: {
+      const std::string target = value ? format_number(*value) : value_signal;
+      if (tolerance_pct > 0) return target + " ±" + format_number(tolerance_pct) + " %";
+      return target + " ±" + format_number(tolerance_abs);
+    }
+    case Kind::range:
+      return "in [" + (min ? format_number(*min) : std::string("-inf")) + ", " +
+             (max ? format_number(*max) : std::string("+inf")) + "]";
+    case Kind::not_between:
+      return "not in (" + format_number(low) + ", " + format_number(high) + ")";
+  }
+  return "";
+}
+
+SimTimeNs parse_duration_ns(const std::string& text) {
+  std::size_t pos = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &pos);
+  } catch (const std::exception&) {
+    throw std::invalid_argument("'" + text + "' is not a duration (e.g. 250ms, 2s, 10min, 1h)");
+  }
+  std::string unit = text.substr(pos);
+  unit.erase(std::remove(unit.begin(), unit.end(), ' '), unit.end());
+  double scale = 0;
+  if (unit.empty() || unit == "s") {
+    scale = 1e9;
+  } else if (unit == "ms") {
+    scale = 1e6;
+  } else if (unit == "us") {
+    scale = 1e3;
+  } else if (unit == "ns") {
+    scale = 1;
+  } else if (unit == "min") {
+    scale = 60e9;
+  } else if (unit == "h") {
+    scale = 3600e9;
+  } else {
+    throw std::invalid_argument("'" + text + "': unknown unit '" + unit +
+                                "' (use ns, us, ms, s, min or h)");
+  }
+  if (!std::isfinite(value) || value < 0) {
+    throw std::invalid_argument("'" + text + "': a duration must be a non-negative number");
+  }
+  return static_cast<SimTimeNs>(std::llround(value * scale));
+}
+
+namespace {
+
+// Reads typed values out of the merged tree; every error names file, line and key.
+class Decoder {
+ public:
+  [[noreturn]] static void fail(const SourceRef& where, const std::string& key,
+                                const std::string& message) {
+    throw ScenarioError(where, key, message);
+  }
+
+  static void require_map(const ConfigNode& node, const std::string& key) {
+    if (!node.is_map()) fail(node.where, key, "expected a map of keys");
+  }
+
+  // Rejects keys not in `allowed`, suggesting the closest allowed one.
+  static void check_keys(const ConfigNode& map, const std::string& path,
+                         std::initializer_list<const char*> allowed) {
+    require_map(map, path);
+    for (std::size_t i = 0; i < map.fields.size(); ++i) {
+      const std::string& key = map.fields[i].first;
+      bool ok = false;
+      for (const char* a : allowed) ok = ok || key == a;
+      if (ok) continue;
+      std::string list;
+      for (const char* a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
+      fail(map.key_refs[i], join(path, key), "unknown key (allowed here: " + list + ")");
+    }
+  }
+
+  static std::string join(const std::string& path, const std::string& key) {
+    return path.empty() ? key : path + "." + key;
+  }
+
+  static const std::string& scalar(const ConfigNode& node, const std::string& key) {
+    if (!node.is_scalar()) fail(node.where, key, "expected a single value");
+    return node.scalar;
+  }
+
+  static double number(const ConfigNode& node, const std::string& key) {
+    const std::string& text = scalar(node, key);
+    char* end = nullptr;
+    const double v = std::strtod(text.c_str(), &end);
+    if (text.empty() || end == text.c_str() || *end != '\0' || !std::isfinite(v)) {
+      fail(node.where, key, "expected a number, got '" + text + "'");
+    }
+    return v;
+  }
+
+  static double number_in(const ConfigNode& node, const std::string& key, double lo, double hi) {
+    const double v = number(node, key);
+    if (v < lo || v > hi) {
+      fail(node.where, key,
+           format_number(v) + " is out of range [" + format_number(lo) + ", " +
+               format_number(hi) + "]");
+    }
+    return v;
+  }
+
+  static bool boolean(const ConfigNode& node, const std::string& key) {
+    const std::string& t = scalar(node, key);
+    if (t == "true" || t == "yes" || t == "on") return true;
+    if (t == "false" || t == "no" || t == "off") return false;
+    fail(node.where, key, "expected true or false, got '" + t + "'");
+  }
+
+  static SimTimeNs duration(const ConfigNode& node, const std::string& key) {
+    try {
+      return parse_duration_ns(scalar(node, key));
+    } catch (const std::invalid_argument& e) {
+      fail(node.where, key, e.what());
+    }
+  }
+
+  static models::Phase phase(const ConfigNode& node, const std::string& key) {
+    const std::string& t = scalar(node, key);
+    if (t == "L1") return models::L1;
+    if (t == "L2") return models::L2;
+    if (t == "L3") return models::L3;
+    fail(node.where, key, "expected L1, L2 or L3, got '" + t + "'");
+  }
+
+  static std::vector<models::Phase> phases(const ConfigNode& node, const std::string& key) {
+    if (!node.is_sequence() || node.items.empty()) {
+      fail(node.where, key, "expected a list of phases, e.g. [L1, L2, L3]");
+    }
+    std::vector<models::Phase> out;
+    for (const auto& item : node.items) {
+      const auto p = phase(item, key);
+      if (std::find(out.begin(), out.end(), p) != out.end()) {
+        fail(item.where, key, "phase listed twice");
+      }
+      out.push_back(p);
+    }
+    return out;
+  }
+
+  static std::vector<models::Harmonic> harmonics(const ConfigNode& node, const std::string& key) {
+    if (!node.is_sequence()) fail(node.where, key, "expected a list of { order, percent }");
+    std::vector<models::Harmonic> out;
+    for (std::size_t i = 0; i < node.items.size(); ++i) {
+      const ConfigNode& h = node.items[i];
+      const std::string path = key + "[" + std::to_string(i) + "]";
+      check_keys(h, path, {"order", "percent", "phase_deg"});
+      models::Harmonic harmonic;
+      const ConfigNode* order = h.find("order");
+      const ConfigNode* percent = h.find("percent");
+      if (order == nullptr || percent == nullptr) {
+        fail(h.where, path, "a harmonic needs both order and percent");
+      }
+      const double o = number_in(*order, path + ".order", 2, 50);
+      if (o != std::floor(o)) fail(order->where, path + ".order", "order must be a whole number");
+      harmonic.order = static_cast<int>(o);
+      harmonic.percent = number_in(*percent, path + ".percent", 0, 100);
+      if (const auto* ph = h.find("phase_deg")) {
+        harmonic.phase_deg = number_in(*ph, path + ".phase_deg", -360, 360);
+      }
+      out.push_back(harmonic);
+    }
+    return out;
+  }
+};
+
+void decode_device(const ConfigNode& node, Scenario& s) {
+  Decoder::check_keys(node, "device",
+                      {"variant", "network", "voltage_inputs", "fuse_a", "current_scheme",
+                       "sample_rate_hz", "dma_frames_per_half", "adc"});
+  if (const auto* v = node.find("variant")) {
+    const std::string& id = Decoder::scalar(*v, "device.variant");
+    if (!fw::parse_variant(id.c_str(), &s.device.variant)) {
+      Decoder::fail(v->where, "device.variant",
+                    "unknown variant '" + id + "' (ag63, home100 or public400)");
+    }
+  }
+  if (const auto* v = node.find("network")) {
+    const std::string& n = Decoder::scalar(*v, "device.network");
+    if (n == "IT") {
+      Decoder::fail(v->where, "device.network", "IT networks are not supported by this build yet");
+    }
+    if (n != "TN") Decoder::fail(v->where, "device.network", "expected TN or IT, got '" + n + "'");
+    s.device.network = n;
+  }
+  if (const auto* v = node.find("voltage_inputs")) {
+    s.device.voltage_inputs = {false, false, false};
+    if (v->is_sequence() && v->items.empty()) {
+      // no voltage terminal wired at all
+    } else {
+      for (const auto p : Decoder::phases(*v, "device.voltage_inputs")) {
+        s.device.voltage_inputs[p] = true;
+      }
+    }
+  }
+  if (const auto* v = node.find("fuse_a")) s.device.fuse_a = Decoder::number_in(*v, "device.fuse_a", 1, 4000);
+  if (const auto* v = node.find("current_scheme")) {
+    const auto identity = Decoder::phases(*v, "device.current_scheme");
+    for (std::size_t k = 0; k < identity.size(); ++k) {
+      if (identity.size() != 3 || identity[k] != static_cast<models::Phase>(k)) {
+        Decoder::fail(v->where, "device.current_scheme",
+                      "only the identity scheme [L1, L2, L3] is supported by this build yet");
+      }
+    }
+  }
+  if (const auto* v = node.find("sample_rate_hz")) {
+    s.device.sample_rate_hz =
+        static_cast<std::uint32_t>(Decoder::number_in(*v, "device.sample_rate_hz", 1000, 64000));
+  }
+  if (const auto* v = node.find("dma_frames_per_half")) {
+    s.device.dma_frames_per_half =
+        static_cast<std::uint32_t>(Decoder::number_in(*v, "device.dma_frames_per_half", 1, 256));
+  }
+  if (const auto* v = node.find("adc")) {
+    const std::string& a = Decoder::scalar(*v, "device.adc");
+    if (a != "behavioural") {
+      Decoder::fail(v->where, "device.adc",
+                    a == "rtl" ? "the RTL ADC is not part of this build yet"
+                               : "expected behavioural or rtl, got '" + a + "'");
+    }
+    s.device.adc = a;
+  }
+}
+
+void decode_mains(const ConfigNode& node, Scenario& s, double min_v, double max_v) {
+  const std::string path = "plant.mains";
+  Decoder::check_keys(node, path,
+                      {"voltage_v", "frequency_hz", "sequence", "harmonics", "level", "lost"});
+  auto& m = s.mains;
+  if (const auto* v = node.find("voltage_v")) {
+    m.voltage_v = Decoder::number_in(*v, path + ".voltage_v", 0, 1.3 * std::max(max_v, min_v));
+  }
+  if (const auto* v = node.find("frequency_hz")) {
+    m.frequency_hz = Decoder::number_in(*v, path + ".frequency_hz", 45, 65);
+  }
+  if (const auto* v = node.find("sequence")) {
+    const auto seq = Decoder::phases(*v, path + ".sequence");
+    if (seq.size() != 3) Decoder::fail(v->where, path + ".sequence", "name all three phases");
+    std::copy(seq.begin(), seq.end(), m.sequence.begin());
+  }
+  if (const auto* v = node.find("harmonics")) m.harmonics = Decoder::harmonics(*v, path + ".harmonics");
+  if (const auto* v = node.find("level")) {
+    Decoder::check_keys(*v, path + ".level", {"L1", "L2", "L3"});
+    for (const auto& [key, val] : v->fields) {
+      m.level[Decoder::phase(ConfigNode{ConfigNode::Type::scalar, key, {}, {}, {}, val.where},
+                             path + ".level")] = Decoder::number_in(val, path + ".level." + key, 0, 2);
+    }
+  }
+  if (const auto* v = node.find("lost")) {
+    if (!(v->is_sequence() && v->items.empty())) {
+      for (const auto p : Decoder::phases(*v, path + ".lost")) m.lost[p] = true;
+    }
+  }
+}
+
+void decode_loads(const ConfigNode& node, Scenario& s, double max_current_a) {
+  if (!node.is_sequence()) Decoder::fail(node.where, "plant.loads", "expected a list of loads");
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < node.items.size(); ++i) {
+    const ConfigNode& l = node.items[i];
+    const std::string path = "plant.loads[" + std::to_string(i) + "]";
+    Decoder::check_keys(l, path,
+                        {"name", "phases", "current_a", "power_factor", "leading", "harmonics",
+                         "waveform"});
+    models::LoadConfig load;
+    const auto* name = l.find("name");
+    if (name == nullptr) Decoder::fail(l.where, path + ".name", "every load needs a name");
+    load.name = Decoder::scalar(*name, path + ".name");
+    const bool valid_name =
+        !load.name.empty() && std::all_of(load.name.begin(), load.name.end(), [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+        });
+    if (!valid_name) {
+      Decoder::fail(name->where, path + ".name", "use letters, digits, '_' and '-' only");
+    }
+    if (!names.insert(load.name).second) {
+      Decoder::fail(name->where, path + ".name", "two loads are named '" + load.name + "'");
+    }
+    if (const auto* v = l.find("phases")) load.phases = Decoder::phases(*v, path + ".phases");
+    if (const auto* v = l.find("current_a")) {
+      load.current_a = Decoder::number_in(*v, path + ".current_a", 0, 4 * max_current_a);
+    }
+    if (const auto* v = l.find("power_factor")) {
+      load.power_factor = Decoder::number_in(*v, path + ".power_factor", 0, 1);
+    }
+    if (const auto* v = l.find("leading")) load.leading = Decoder::boolean(*v, path + ".leading");
+    if (const auto* v = l.find("harmonics")) load.harmonics = Decoder::harmonics(*v, path + ".harmonics");
+    if (const auto* v = l.find("waveform")) {
+      const std::string& w = Decoder::scalar(*v, path + ".waveform");
+      if (w == "sine") {
+        load.waveform = models::LoadWaveform::sine;
+      } else if (w == "half_wave_rectified") {
+        load.waveform = models::LoadWaveform::half_wave_rectified;
+      } else {
+        Decoder::fail(v->where, path + ".waveform",
+                      "expected sine or half_wave_rectified, got '" + w + "'");
+      }
+    }
+    s.loads.push_back(load);
+  }
+}
+
+void decode_cts(const ConfigNode& node, Scenario& s) {
+  Decoder::check_keys(node, "plant.cts", {"ct1", "ct2", "ct3"});
+  for (const auto& [key, ct] : node.fields) {
+    const int k = key[2] - '1';
+    const std::string path = "plant.cts." + key;
+    Decoder::check_keys(ct, path,
+                        {"phase", "reversed", "connected", "ratio_error_pct",
+                         "phase_displacement_deg"});
+    auto& c = s.cts[k];
+    if (const auto* v = ct.find("phase")) c.phase = Decoder::phase(*v, path + ".phase");
+    if (const auto* v = ct.find("reversed")) c.reversed = Decoder::boolean(*v, path + ".reversed");
+    if (const auto* v = ct.find("connected")) c.connected = Decoder::boolean(*v, path + ".connected");
+    if (const auto* v = ct.find("ratio_error_pct")) {
+      c.ratio_error_pct = Decoder::number_in(*v, path + ".ratio_error_pct", -20, 20);
+    }
+    if (const auto* v = ct.find("phase_displacement_deg")) {
+      c.phase_displacement_deg = Decoder::number_in(*v, path + ".phase_displacement_deg", 0.001, 20);
+    }
+  }
+}
+
+void decode_adc(const ConfigNode& node, Scenario& s) {
+  const std::string path = "plant.adc";
+  Decoder::check_keys(node, path, {"noise_lsb_rms", "offset_lsb", "gain_error_pct", "bias_v"});
+  if (const auto* v = node.find("noise_lsb_rms")) {
+    s.adc.noise_lsb_rms = Decoder::number_in(*v, path + ".noise_lsb_rms", 0, 1000);
+  }
+  if (const auto* v = node.find("offset_lsb")) {
+    s.adc.offset_lsb = Decoder::number_in(*v, path + ".offset_lsb", -30000, 30000);
+  }
+  if (const auto* v = node.find("gain_error_pct")) {
+    s.adc.gain_error_pct = Decoder::number_in(*v, path + ".gain_error_pct", -20, 20);
+  }
+  if (const auto* v = node.find("bias_v")) {
+    s.adc.bias_v = Decoder::number_in(*v, path + ".bias_v", 0, s.adc.reference_v);
+  }
+}
+
+void decode_plant(const ConfigNode& node, Scenario& s) {
+  Decoder::check_keys(node, "plant", {"mains", "cts", "loads", "adc", "solar", "chargers"});
+  const auto& board = fw::board_design(s.device.variant);
+  if (const auto* v = node.find("solar")) {
+    Decoder::fail(node.key_ref("solar"), "plant.solar", "solar backfeed is not part of this build yet");
+    (void)v;
+  }
+  if (node.find("chargers") != nullptr) {
+    Decoder::fail(node.key_ref("chargers"), "plant.chargers", "chargers are not part of this build yet");
+  }
+  if (const auto* v = node.find("mains")) decode_mains(*v, s, board.min_voltage_v, board.max_voltage_v);
+  if (const auto* v = node.find("loads")) decode_loads(*v, s, board.rated_current_a);
+  if (const auto* v = node.find("cts")) decode_cts(*v, s);
+  if (const auto* v = node.find("adc")) decode_adc(*v, s);
+}
+
+Expectation decode_expectation(const std::string& signal, const ConfigNode& node,
+                               const SourceRef& key_where, const std::string& path) {
+  Expectation e;
+  e.signal = signal;
+  e.where = key_where;
+  if (node.is_scalar()) {
+    e.kind = Expectation::Kind::exact;
+    e.exact = node.scalar;
+    return e;
+  }
+  Decoder::check_keys(node, path, {"value", "tolerance_pct", "tolerance_abs", "min", "max", "not_between"});
+  if (const auto* v = node.find("value")) {
+    e.kind = Expectation::Kind::tolerance;
+    const std::string& text = Decoder::scalar(*v, path + ".value");
+    char* end = nullptr;
+    const double num = std::strtod(text.c_str(), &end);
+    if (!text.empty() && *end == '\0') {
+      e.value = num;
+    } else {
+      e.value_signal = text;  // compare with another signal, e.g. plant.L1.current_a
+    }
+    const auto* pct = node.find("tolerance_pct");
+    const auto* abs = node.find("tolerance_abs");
+    if ((pct == nullptr) == (abs == nullptr)) {
+      Decoder::fail(node.where, path, "give exactly one of tolerance_pct or tolerance_abs with value");
+    }
+    if (pct) e.tolerance_pct = Decoder::number_in(*pct, path + ".tolerance_pct", 0, 1000);
+    if (abs) e.tolerance_abs = Decoder::number_in(*abs, path + ".tolerance_abs", 0, 1e12);
+    if (node.find("min") || node.find("max") || node.find("not_between")) {
+      Decoder::fail(node.where, path, "value cannot be combined with min, max or not_between");
+    }
+    return e;
+  }
+  if (node.find("tolerance_pct") || node.find("tolerance_abs")) {
+    Decoder::fail(node.where, path, "a tolerance needs a value");
+  }
+  if (const auto* v = node.find("not_between")) {
+    if (node.find("min") || node.find("max")) {
+      Decoder::fail(node.where, path, "not_between cannot be combined with min or max");
+    }
+    if (!v->is_sequence() || v->items.size() != 2) {
+      Decoder::fail(v->where, path + ".not_between", "expected [low, high]");
+    }
+    e.kind = Expectation::Kind::not_between;
+    e.low = Decoder::number(v->items[0], path + ".not_between");
+    e.high = Decoder::number(v->items[1], path + ".not_between");
+    if (e.low > e.high) Decoder::fail(v->where, path + ".not_between", "low is above high");
+    return e;
+  }
+  e.kind = Expectation::Kind::range;
+  if (const auto* v = node.find("min")) e.min = Decoder::number(*v, path + ".min");
+  if (const auto* v = node.find("max")) e.max = Decoder::number(*v, path + ".max");
+  if (!e.min && !e.max) Decoder::fail(node.where, path, "expected value, min/max or not_between");
+  if (e.min && e.max && *e.min > *e.max) Decoder::fail(node.where, path, "min is above max");
+  return e;
+}
+
+void decode_steps(const ConfigNode& node, Scenario& s) {
+  if (!node.is_sequence()) Decoder::fail(node.where, "steps", "expected a list of steps");
+  for (std::size_t i = 0; i < node.items.size(); ++i) {
+    const ConfigNode& st = node.items[i];
+    const std::string path = "steps[" + std::to_string(i) + "]";
+    Decoder::check_keys(st, path, {"at", "within", "during", "set", "expect", "note"});
+    Step step;
+    step.where = st.where;
+    const auto* at = st.find("at");
+    const auto* within = st.find("within");
+    const auto* during = st.find("during");
+    if ((at != nullptr) == (during != nullptr)) {
+      Decoder::fail(st.where, path, "a step needs exactly one of 'at' or 'during'");
+    }
+    if (at != nullptr) {
+      step.start_ns = Decoder::duration(*at, path + ".at");
+      step.end_ns = step.start_ns;
+      step.kind = Step::Kind::at;
+      if (within != nullptr) {
+        step.kind = Step::Kind::within;
+        step.end_ns = step.start_ns + Decoder::duration(*within, path + ".within");
+      }
+    } else {
+      if (within != nullptr) Decoder::fail(st.key_ref("within"), path + ".within", "'within' goes with 'at'");
+      if (!during->is_sequence() || during->items.size() != 2) {
+        Decoder::fail(during->where, path + ".during", "expected [start, end]");
+      }
+      step.kind = Step::Kind::during;
+      step.start_ns = Decoder::duration(during->items[0], path + ".during");
+      step.end_ns = Decoder::duration(during->items[1], path + ".during");
+      if (step.end_ns < step.start_ns) Decoder::fail(during->where, path + ".during", "end is before start");
+    }
+    if (const auto* set = st.find("set")) {
+      if (step.kind != Step::Kind::at) {
+        Decoder::fail(st.key_ref("set"), path + ".set", "'set' goes in an 'at' step without 'within'");
+      }
+      Decoder::require_map(*set, path + ".set");
+      for (std::size_t k = 0; k < set->fields.size(); ++k) {
+        const auto& [name, value] = set->fields[k];
+        step.sets.push_back(
+            Assignment{name, Decoder::scalar(value, path + ".set." + name), set->key_refs[k]});
+      }
+    }
+    if (const auto* expect = st.find("expect")) {
+      Decoder::require_map(*expect, path + ".expect");
+      for (std::size_t k = 0; k < expect->fields.size(); ++k) {
+        const auto& [name, value] = expect->fields[k];
+        step.expects.push_back(
+            decode_expectation(name, value, expect->key_refs[k], path + ".expect." + name));
+      }
+    }
+    if (step.sets.empty() && step.expects.empty()) {
+      Decoder::fail(st.where, path, "a step needs 'set' or 'expect'");
+    }
+    s.steps.push_back(std::move(step));
+  }
+  // Stable: steps due at the same instant keep their file order.
+  std::stable_sort(s.steps.begin(), s.steps.end(),
+                   [](const Step& a, const Step& b) { return a.start_ns < b.start_ns; });
+}
+
+ConfigNode load_with_bases(const std::string& path, std::vector<std::string>& chain) {
+  const std::string canonical = std::filesystem::weakly_canonical(path).string();
+  if (std::find(chain.begin(), chain.end(), canonical) != chain.end()) {
+    throw ScenarioError(SourceRef{path, 0}, "base", "the base chain loops back to this file");
+  }
+  chain.push_back(canonical);
+  ConfigNode node = load_config_file(path);
+  if (node.type == ConfigNode::Type::null) throw ScenarioError(SourceRef{path, 0}, "", "the file is empty");
+  Decoder::require_map(node, "");
+  const ConfigNode* base = node.find("base");
+  if (base == nullptr) return node;
+  const std::string base_name = Decoder::scalar(*base, "base");
+  const auto base_path = std::filesystem::path(path).parent_path() / base_name;
+  if (!std::filesystem::exists(base_path)) {
+    Decoder::fail(base->where, "base", "no such file: " + base_path.string());
+  }
+  ConfigNode merged = merge_config(load_with_bases(base_path.string(), chain), node);
+  for (std::size_t i = 0; i < merged.fields.size(); ++i) {
+    if (merged.fields[i].first == "base") {
+      merged.fields.erase(merged.fields.begin() + static_cast<std::ptrdiff_t>(i));
+      merged.key_refs.erase(merged.key_refs.begin() + static_cast<std::ptrdiff_t>(i));
+      break;
+    }
+  }
+  return merged;
+}
+
+void apply_board_defaults(Scenario& s) {
+  const auto& board = fw::board_design(s.device.variant);
+  for (int k = 0; k < 3; ++k) {
+    auto& ct = s.cts[k];
+    ct = models::CtConfig{};
+    ct.ratio = board.ct_ratio;
+    ct.burden_ohm = board.burden_ohm;
+    ct.phase_displacement_deg = board.ct_phase_lead_deg;
+    ct.nominal_frequency_hz = board.nominal_frequency_hz;
+    ct.saturation_current_a = board.ct_saturation_current_a;
+    ct.phase = static_cast<models::Phase>(k);
+    auto& d = s.dividers[k];
+    d.top_ohm = board.divider_top_ohm;
+    d.bottom_ohm = board.divider_bottom_ohm;
+    d.phase = static_cast<models::Phase>(k);
+    d.connected = s.device.voltage_inputs[k];
+  }
+  s.adc.resolution_bits = board.adc_bits;
+  s.adc.reference_v = board.adc_reference_v;
+  s.adc.bias_v = board.adc_reference_v / 2;
+  s.mains.frequency_hz = board.nominal_frequency_hz;
+}
+
+}  // namespace
+
+Scenario default_scenario(fw::Variant variant) {
+  Scenario s;
+  s.device.variant = variant;
+  s.id = "default";
+  apply_board_defaults(s);
+  return s;
+}
+
+Scenario load_scenario(const std::string& path) {
+  std::vector<std::string> chain;
+  const ConfigNode root = load_with_bases(path, chain);
+  Decoder::check_keys(root, "",
+                      {"scenario", "description", "seed", "device", "plant", "balancer", "steps",
+                       "duration", "check_period"});
+  Scenario s;
+  s.file = path;
+  // A base's id names the base: a file without its own id is named after the file.
+  const ConfigNode own = load_config_file(path);
+  if (const auto* v = own.find("scenario")) {
+    s.id = Decoder::scalar(*v, "scenario");
+  } else {
+    s.id = std::filesystem::path(path).stem().string();
+  }
+  if (const auto* v = root.find("description")) s.description = Decoder::scalar(*v, "description");
+  if (const auto* v = root.find("seed")) {
+    s.seed = static_cast<std::uint64_t>(Decoder::number_in(*v, "seed", 0, 9.0e15));
+  }
+  if (const auto* v = root.find("device")) decode_device(*v, s);
+  apply_board_defaults(s);
+  for (int k = 0; k < 3; ++k) s.dividers[k].connected = s.device.voltage_inputs[k];
+  if (const auto* v = root.find("plant")) decode_plant(*v, s);
+  if (const auto* v = root.find("balancer")) {
+    Decoder::fail(root.key_ref("balancer"), "balancer", "the load balancer is not part of this build yet");
+    (void)v;
+  }
+  s.adc.seed = s.seed;
+  if (const auto* v = root.find("steps")) decode_steps(*v, s);
+  if (const auto* v = root.find("check_period")) {
+    s.check_period_ns = Decoder::duration(*v, "check_period");
+    if (s.check_period_ns < 1'000'000) Decoder::fail(v->where, "check_period", "must be at least 1ms");
+  }
+  for (const auto& st : s.steps) s.duration_ns = std::max(s.duration_ns, st.end_ns);
+  if (const auto* v = root.find("duration")) {
+    s.duration_ns = std::max(s.duration_ns, Decoder::duration(*v, "duration"));
+  }
+  return s;
+}
+
+}  // namespace amprig

@@ -1,0 +1,106 @@
+#pragma once
+// A scenario as read from its YAML file (after `base:` files are merged): the
+// device and plant configuration, and the timed steps to set and expect.
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "adc/behavioural_adc.h"
+#include "board/board.h"
+#include "ct/current_transformer.h"
+#include "frontend/voltage_divider.h"
+#include "loads/load.h"
+#include "mains/mains.h"
+
+namespace amprig {
+
+// Where a piece of a scenario came from, for messages.
+struct SourceRef {
+  std::string file;
+  int line = 0;  // 1-based; 0 = unknown
+  std::string str() const;
+};
+
+// A malformed scenario: names the file, the line and the key.
+class ScenarioError : public std::runtime_error {
+ public:
+  ScenarioError(SourceRef where, std::string key, const std::string& message);
+  const SourceRef& where() const { return m_where; }
+  const std::string& key() const { return m_key; }
+
+ private:
+  SourceRef m_where;
+  std::string m_key;
+};
+
+// Simulated time in nanoseconds: exact for every duration a scenario can write.
+using SimTimeNs = std::int64_t;
+
+struct Expectation {
+  enum class Kind { exact, tolerance, range, not_between };
+  std::string signal;
+  Kind kind = Kind::exact;
+  std::string exact;                  // kind exact: the scalar as written
+  std::optional<double> value;        // kind tolerance: a number ...
+  std::string value_signal;           // ... or the name of a signal to compare with
+  double tolerance_pct = 0;
+  double tolerance_abs = 0;
+  std::optional<double> min, max;     // kind range
+  double low = 0, high = 0;           // kind not_between
+  SourceRef where;
+  std::string describe() const;       // "12 ±2 %", "in [6, 16]", ...
+};
+
+struct Assignment {
+  std::string signal;
+  std::string value;  // the scalar as written; typed by the signal when applied
+  SourceRef where;
+};
+
+struct Step {
+  enum class Kind { at, within, during };
+  Kind kind = Kind::at;
+  SimTimeNs start_ns = 0;
+  SimTimeNs end_ns = 0;  // within: start + window; during: window end; at: start
+  std::vector<Assignment> sets;
+  std::vector<Expectation> expects;
+  SourceRef where;
+};
+
+struct DeviceSettings {
+  fw::Variant variant = fw::Variant::ag63;
+  std::string network = "TN";
+  std::array<bool, 3> voltage_inputs{true, true, true};
+  double fuse_a = 25;
+  std::uint32_t sample_rate_hz = 6400;
+  std::uint32_t dma_frames_per_half = 64;
+  std::string adc = "behavioural";
+};
+
+struct Scenario {
+  std::string id;
+  std::string description;
+  std::string file;
+  std::uint64_t seed = 1;
+  DeviceSettings device;
+  models::MainsConfig mains;
+  std::vector<models::LoadConfig> loads;
+  std::array<models::CtConfig, 3> cts;
+  std::array<models::DividerConfig, 3> dividers;
+  models::AdcModelConfig adc;
+  std::vector<Step> steps;       // sorted by start time
+  SimTimeNs duration_ns = 0;     // run at least this long (default: the last step's end)
+  SimTimeNs check_period_ns = 10'000'000;  // how often `within`/`during` are checked
+};
+
+// Loads `path`, merging its `base:` chain. Throws ScenarioError.
+Scenario load_scenario(const std::string& path);
+// Parses "250ms", "2s", "10min", "1h", "1.5" (seconds). Throws std::invalid_argument.
+SimTimeNs parse_duration_ns(const std::string& text);
+// The scenario with the nominal plant for its variant and no steps.
+Scenario default_scenario(fw::Variant variant);
+
+}  // namespace amprig

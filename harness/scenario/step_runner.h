@@ -1,0 +1,34 @@
+#pragma once
+// Plays a scenario's steps against a rig in simulated time: applies the sets,
+// checks the expectations, and records every failure with its file and line.
+#include <systemc>
+
+#include "report/result.h"
+#include "rig/rig.h"
+
+namespace amprig {
+
+class StepRunner : public sc_core::sc_module {
+ public:
+  StepRunner(const sc_core::sc_module_name& name, Rig& rig, ScenarioResult& result);
+
+ private:
+  struct StepState {
+    const Step* step;
+    SimTimeNs next_ns;
+    bool done = false;
+    bool failed = false;
+  };
+
+  void run();  // SC_THREAD
+  void apply_sets(const Step& step);
+  // Evaluates every expectation of `step`; fills `failures` with those that do not hold now.
+  bool check(const Step& step, std::vector<Failure>& failures);
+  bool holds(const Expectation& e, std::string& actual, std::string& expected);
+  void record(const std::vector<Failure>& failures);
+
+  Rig& m_rig;
+  ScenarioResult& m_result;
+};
+
+}  // namespace amprig

@@ -1,0 +1,138 @@
+#include "signals/signal_registry.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <sstream>
+#include <stdexcept>
+
+namespace amprig {
+namespace {
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+std::string to_string(const Value& value) {
+  if (const auto* d = std::get_if<double>(&value)) {
+    std::ostringstream s;
+    s.precision(8);
+    s << *d;
+    return s.str();
+  }
+  if (const auto* b = std::get_if<bool>(&value)) return *b ? "true" : "false";
+  return std::get<std::string>(value);
+}
+
+std::string describe_type(const Signal& signal) {
+  switch (signal.type) {
+    case SignalType::number:
+      return signal.unit.empty() ? "number" : "number [" + signal.unit + "]";
+    case SignalType::boolean:
+      return "bool";
+    case SignalType::choice: {
+      std::string out;
+      for (const auto& c : signal.choices) out += (out.empty() ? "" : "|") + c;
+      return out;
+    }
+  }
+  return "";
+}
+
+Value parse_value(const Signal& signal, const std::string& text) {
+  switch (signal.type) {
+    case SignalType::number: {
+      char* end = nullptr;
+      const double v = std::strtod(text.c_str(), &end);
+      if (text.empty() || *end != '\0' || !std::isfinite(v)) {
+        throw std::invalid_argument(signal.name + " takes a number" +
+                                    (signal.unit.empty() ? "" : " in " + signal.unit) + ", not '" +
+                                    text + "'");
+      }
+      return v;
+    }
+    case SignalType::boolean:
+      if (text == "true" || text == "yes" || text == "on" || text == "1") return true;
+      if (text == "false" || text == "no" || text == "off" || text == "0") return false;
+      throw std::invalid_argument(signal.name + " takes true or false, not '" + text + "'");
+    case SignalType::choice:
+      if (std::find(signal.choices.begin(), signal.choices.end(), text) != signal.choices.end()) {
+        return text;
+      }
+      throw std::invalid_argument(signal.name + " takes one of " + describe_type(signal) +
+                                  ", not '" + text + "'");
+  }
+  return text;
+}
+
+void SignalRegistry::add(Signal signal) {
+  const std::string name = signal.name;
+  if (!m_signals.emplace(name, std::move(signal)).second) {
+    throw std::logic_error("signal registered twice: " + name);
+  }
+}
+
+const Signal* SignalRegistry::find(const std::string& name) const {
+  const auto it = m_signals.find(name);
+  return it == m_signals.end() ? nullptr : &it->second;
+}
+
+const Signal& SignalRegistry::at(const std::string& name) const {
+  if (const Signal* s = find(name)) return *s;
+  std::string message = "no signal named '" + name + "'";
+  const auto close = close_matches(name);
+  if (!close.empty()) {
+    message += " (did you mean";
+    for (std::size_t i = 0; i < close.size(); ++i) message += (i ? ", " : " ") + close[i];
+    message += "?)";
+  }
+  throw std::out_of_range(message);
+}
+
+Value SignalRegistry::get(const std::string& name) const { return at(name).get(); }
+
+void SignalRegistry::set(const std::string& name, const Value& value) {
+  const Signal& s = at(name);
+  if (!s.settable()) throw std::invalid_argument(name + " is read-only (a measurement, not an input)");
+  s.set(value);
+}
+
+void SignalRegistry::set_from_text(const std::string& name, const std::string& text) {
+  const Signal& s = at(name);
+  if (!s.settable()) throw std::invalid_argument(name + " is read-only (a measurement, not an input)");
+  s.set(parse_value(s, text));
+}
+
+std::vector<const Signal*> SignalRegistry::all() const {
+  std::vector<const Signal*> out;
+  for (const auto& [name, s] : m_signals) out.push_back(&s);
+  return out;
+}
+
+std::vector<std::string> SignalRegistry::close_matches(const std::string& name,
+                                                       std::size_t max) const {
+  std::vector<std::pair<std::size_t, std::string>> scored;
+  for (const auto& [candidate, s] : m_signals) {
+    const std::size_t d = edit_distance(name, candidate);
+    if (d <= std::max<std::size_t>(3, name.size() / 3)) scored.emplace_back(d, candidate);
+  }
+  std::sort(scored.begin(), scored.end());
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < scored.size() && i < max; ++i) out.push_back(scored[i].second);
+  return out;
+}
+
+}  // namespace amprig

@@ -1,0 +1,52 @@
+#pragma once
+// Every signal a scenario can read, set or fault, under one dotted name
+// (architecture.md's signal namespace). YAML steps, traces, reports and the
+// command line all go through this registry.
+#include <functional>
+#include <map>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace amprig {
+
+using Value = std::variant<double, bool, std::string>;
+
+enum class SignalType { number, boolean, choice };
+
+struct Signal {
+  std::string name;
+  SignalType type = SignalType::number;
+  std::string unit;                  // number: "V", "A", ...; empty if none
+  std::vector<std::string> choices;  // choice: the allowed values
+  std::string description;
+  std::function<Value()> get;
+  std::function<void(const Value&)> set;  // empty: read-only
+  bool fault = false;                     // a fault injection point (listed by `amprig faults`)
+  bool settable() const { return static_cast<bool>(set); }
+};
+
+class SignalRegistry {
+ public:
+  // Registers a signal; the name must be new.
+  void add(Signal signal);
+  const Signal* find(const std::string& name) const;
+  const Signal& at(const std::string& name) const;  // throws std::out_of_range with suggestions
+  Value get(const std::string& name) const;
+  // Parses `text` per the signal's type and sets it; throws std::invalid_argument
+  // saying what is allowed.
+  void set_from_text(const std::string& name, const std::string& text);
+  void set(const std::string& name, const Value& value);
+  std::vector<const Signal*> all() const;
+  // Names close to `name`, for "did you mean" messages.
+  std::vector<std::string> close_matches(const std::string& name, std::size_t max = 3) const;
+
+ private:
+  std::map<std::string, Signal> m_signals;
+};
+
+std::string to_string(const Value& value);
+std::string describe_type(const Signal& signal);  // "number [A]", "bool", "green|red|off"
+Value parse_value(const Signal& signal, const std::string& text);  // throws std::invalid_argument
+
+}  // namespace amprig

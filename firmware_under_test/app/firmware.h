@@ -2,6 +2,7 @@
 // The firmware application: owns the DMA buffer and the metering pipeline,
 // drives the LEDs, and exposes its measurements. Everything is allocated when
 // the object is constructed; nothing after start().
+#include <cstddef>
 #include <cstdint>
 
 #include "board/board.h"
@@ -32,10 +33,17 @@ class Firmware final : public hal::AdcDmaClient {
   void on_full_complete() override;
 
  private:
+  static constexpr int kLedCount = 4;
+  // Drives an LED only when its colour changes (or was never set): the bus is slow.
+  void set_led(hal::LedId led, hal::LedColour colour);
+  void process_half(std::size_t half);
+
   hal::Hal m_hal;
   FirmwareConfig m_config{};
   Metering m_metering;
   bool m_running = false;
+  hal::LedColour m_led_colour[kLedCount]{};
+  bool m_led_known[kLedCount]{};
   hal::AdcCode m_dma_buffer[2 * kMaxDmaFramesPerHalf * hal::kAdcChannels]{};
 };
 

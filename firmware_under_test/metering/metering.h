@@ -1,6 +1,7 @@
 #pragma once
 // The metering pipeline: interleaved ADC frames in, per-phase measurements out,
 // once per measurement window of whole mains cycles.
+#include <cstddef>
 #include <cstdint>
 
 #include "core/span.h"
@@ -66,13 +67,78 @@ class Metering {
     float dft_re = 0;
     float dft_im = 0;
   };
+  enum class Event : std::uint8_t { none, window_full, crossing };
+
+  template <bool kSynchronising>
+  std::size_t accumulate(const hal::AdcCode* frames, std::size_t count, Event* event);
+  void on_crossing(const hal::AdcCode* frame, const hal::AdcCode* previous);
+  // Closes the window at `end_t` (in sample periods) and opens the next. `edge_weight` in
+  // [-0.5, 0.5] is the part of `edge_frame`'s sample period between the boundary and the
+  // whole samples accumulated (negative: part of the last accumulated sample lies beyond it).
+  void close_window(double end_t, double edge_weight, const hal::AdcCode* edge_frame,
+                    bool at_crossing, bool whole_cycles, bool next_on_crossing);
+  void publish(double length_samples, double edge_weight, const hal::AdcCode* edge_frame,
+               bool synchronised);
+  void begin_window(double start_t, double edge_weight, const hal::AdcCode* edge_frame,
+                    bool at_crossing);
+  void set_nco_frequency(float frequency_hz);
+
   MeteringConfig m_config{};
   Measurements m_latest{};
+  Measurements m_scratch{};  // built at a window's end, then copied to m_latest in one go
   ChannelAccumulator m_acc[hal::kAdcChannels]{};
   std::int64_t m_sum_vi[kPhases]{};
   std::uint32_t m_samples_in_window = 0;
-  std::uint64_t m_sample_index = 0;
-  // Further fields as the implementation needs them.
+  std::uint64_t m_sample_index = 0;  // of the next frame, counted since configure()
+  bool m_configured = false;
+
+  // Window geometry, in sample periods.
+  std::uint32_t m_nominal_samples = 0;  // round(sample_rate * window_s)
+  std::uint32_t m_window_limit = 0;     // nominal when free-running, the runaway cap when synced
+  double m_target_samples = 0;          // sample_rate * window_s, not rounded
+  double m_window_start_t = 0;
+  // The window's first sample period may be shared with the previous window: the correction
+  // is replayed at the end from the sample's codes and NCO basis.
+  double m_start_weight = 0;
+  hal::AdcCode m_start_edge[hal::kAdcChannels]{};
+  float m_start_cos = 0;
+  float m_start_sin = 0;
+  bool m_start_on_crossing = false;
+  hal::AdcCode m_last_frame[hal::kAdcChannels]{};  // the frame before the next one
+
+  // DC estimate per channel (previous window's mean): centres the float DFT input, so that the
+  // single-precision sums stay small, and the integer sums' re-centring.
+  std::int32_t m_dc_code[hal::kAdcChannels]{};
+
+  // Cycle synchronisation on the reference voltage (-1: none usable, windows free-run).
+  int m_reference = -1;
+  // The crossing level: moved only between windows, and only when it is off by more than a
+  // deadband, because a window is whole cycles only if both its crossings use the same level.
+  std::int32_t m_reference_level_code = 0;
+  std::int32_t m_hysteresis_code = 0;
+  bool m_armed = false;
+  bool m_have_previous_crossing = false;
+  double m_previous_crossing_t = 0;
+  std::uint32_t m_crossings = 0;  // in this window, counting a crossing it started on
+  double m_first_crossing_t = 0;
+  double m_last_crossing_t = 0;
+  // The reference's sum and sample count at the window's first crossing: its mean over whole
+  // cycles is the unbiased crossing level even when the window is not whole cycles.
+  double m_cycle_start_sum = 0;
+  double m_cycle_start_samples = 0;
+
+  // Local oscillator for the single-bin DFT.
+  std::uint32_t m_nco_phase = 0;
+  std::uint32_t m_nco_step = 0;
+  float m_nco_frequency_hz = 0;
+  float m_sum_cos = 0;  // sums of the basis over the window: exact DC removal from the DFT
+  float m_sum_sin = 0;
+
+  // Energy registers and their sub-millijoule remainders, kept across restart().
+  std::int64_t m_energy_import_mj[kPhases]{};
+  std::int64_t m_energy_export_mj[kPhases]{};
+  double m_import_remainder_mj[kPhases]{};
+  double m_export_remainder_mj[kPhases]{};
 };
 
 }  // namespace amprig::fw

@@ -1,0 +1,592 @@
+// Metering against closed-form values of synthetic streams (tolerances: see tolerance.h).
+#include <boost/test/data/test_case.hpp>
+#include <boost/test/unit_test.hpp>
+#include <cmath>
+#include <cstdint>
+#include <ostream>
+#include <vector>
+
+#include "metering/metering.h"
+#include "printers.h"
+#include "synthetic.h"
+#include "tolerance.h"
+
+namespace amprig::fw {
+namespace {
+
+using test::angle_tolerance_deg;
+using test::check_angle_close;
+using test::check_close;
+using test::deg_to_rad;
+using test::frequency_tolerance_hz;
+using test::kPi;
+using test::kSqrt2;
+using test::power_tolerance;
+using test::rms_tolerance;
+using test::SignalGenerator;
+using test::sine_chord_samples;
+
+constexpr double kFs = 6400.0;
+constexpr double kGainV = 0.02;   // V per code: 230 V RMS is 16263 codes peak
+constexpr double kGainI = 0.002;  // A per code: 10 A RMS is 7071 codes peak
+
+MeteringConfig test_config(float nominal_hz = 50.0f) {
+  MeteringConfig c;
+  c.sample_rate_hz = static_cast<std::uint32_t>(kFs);
+  c.nominal_frequency_hz = nominal_hz;
+  c.window_s = 0.2f;
+  c.sync_min_voltage_v = 20.0f;
+  for (int p = 0; p < kPhases; ++p) {
+    c.voltage[p].gain = static_cast<float>(kGainV);
+    c.current[p].gain = static_cast<float>(kGainI);
+  }
+  return c;
+}
+
+double normalise_deg(double deg) {
+  while (deg > 180.0) deg -= 360.0;
+  while (deg <= -180.0) deg += 360.0;
+  return deg;
+}
+
+// One phase of a synthetic installation, in physical units (angles relative to V1).
+void set_phase(SignalGenerator& g, int p, double voltage_v, double voltage_deg, double current_a,
+               double current_deg, double gain_v = kGainV, double gain_i = kGainI) {
+  g.channel[hal::kV1 + p].amplitude_codes = voltage_v * kSqrt2 / gain_v;
+  g.channel[hal::kV1 + p].phase_deg = voltage_deg;
+  g.channel[hal::kI1 + p].amplitude_codes = current_a * kSqrt2 / gain_i;
+  g.channel[hal::kI1 + p].phase_deg = current_deg;
+}
+
+struct Bench {
+  explicit Bench(const MeteringConfig& config, double frequency_hz)
+      : config(config), gen(frequency_hz, config.sample_rate_hz) {
+    BOOST_REQUIRE(meter.configure(config) == Status::ok);
+  }
+
+  // Feeds the stream in DMA-sized chunks until `count` more windows have completed; returns each.
+  std::vector<Measurements> run_windows(int count) {
+    std::vector<Measurements> out;
+    std::vector<hal::AdcCode> buffer(chunk_frames * hal::kAdcChannels);
+    std::uint32_t seen = meter.latest().window_count;
+    const std::uint32_t target = seen + static_cast<std::uint32_t>(count);
+    const std::uint64_t give_up = gen.sample() + static_cast<std::uint64_t>(count + 2) * 3 * 1280;
+    while (meter.latest().window_count < target) {
+      BOOST_REQUIRE_MESSAGE(gen.sample() < give_up, "windows stopped completing");
+      gen.fill(buffer.data(), chunk_frames);
+      meter.process(Span<const hal::AdcCode>(buffer.data(), buffer.size()));
+      if (meter.latest().window_count != seen) {
+        seen = meter.latest().window_count;
+        out.push_back(meter.latest());
+      }
+    }
+    BOOST_REQUIRE_EQUAL(gen.clipped(), 0u);
+    return out;
+  }
+
+  // Past start-up (a free-running window, then one that ends on a crossing), then one window.
+  Measurements settled() {
+    run_windows(3);
+    const Measurements m = run_windows(1).back();
+    BOOST_REQUIRE(m.synchronised);
+    return m;
+  }
+
+  MeteringConfig config;
+  Metering meter;
+  SignalGenerator gen;
+  std::size_t chunk_frames = 64;
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(metering)
+
+BOOST_AUTO_TEST_CASE(configure_rejects_invalid_settings) {
+  Metering meter;
+  auto c = test_config();
+  c.sample_rate_hz = 0;
+  BOOST_TEST(meter.configure(c) == Status::out_of_range);
+  c = test_config();
+  c.window_s = 0.0f;
+  BOOST_TEST(meter.configure(c) == Status::out_of_range);
+  c = test_config();
+  c.nominal_frequency_hz = 100.0f;
+  BOOST_TEST(meter.configure(c) == Status::out_of_range);
+  c = test_config();
+  c.current[1].gain = 0.0f;
+  BOOST_TEST(meter.configure(c) == Status::invalid_argument);
+  c = test_config();
+  c.voltage[2].gain = std::nanf("");
+  BOOST_TEST(meter.configure(c) == Status::invalid_argument);
+  BOOST_TEST(meter.configure(test_config()) == Status::ok);
+}
+
+BOOST_AUTO_TEST_CASE(unconfigured_meter_ignores_input) {
+  Metering meter;
+  SignalGenerator gen(50.0, kFs);
+  set_phase(gen, 0, 230.0, 0.0, 10.0, 0.0);
+  const auto frames = gen.frames(4000);
+  meter.process(Span<const hal::AdcCode>(frames.data(), frames.size()));
+  BOOST_TEST(meter.latest().window_count == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(start_up_free_runs_one_window_then_synchronises) {
+  Bench b(test_config(), 50.0);
+  set_phase(b.gen, 0, 230.0, 0.0, 10.0, 0.0);
+  const auto w = b.run_windows(3);
+  // No voltage is known to be usable before the first window: nominal length, 0.2 s * 6400 Hz.
+  BOOST_TEST(w[0].window_count == 1u);
+  BOOST_TEST(w[0].window_end_sample == 1280u);
+  BOOST_TEST(!w[0].synchronised);
+  BOOST_TEST(w[0].frequency_hz == 0.0f);
+  // The second starts off a crossing and ends on one; from the third on, whole cycles.
+  BOOST_TEST(!w[1].synchronised);
+  BOOST_TEST(w[2].synchronised);
+  BOOST_TEST(w[2].window_end_sample - w[1].window_end_sample == 1280u);
+}
+
+// Whole cycles closest to 0.2 s: 9 at 45 Hz, 10 at 50 Hz, 12 at 60 Hz, 13 at 65 Hz; 49.73 Hz
+// puts crossings at a different fraction of a sample every cycle.
+BOOST_DATA_TEST_CASE(rms_frequency_and_window_of_pure_sines,
+                     boost::unit_test::data::make({45.0, 49.73, 50.0, 60.0, 65.0}), frequency_hz) {
+  Bench b(test_config(frequency_hz > 55.0 ? 60.0f : 50.0f), frequency_hz);
+  const double v[3] = {230.0, 231.5, 229.0};
+  const double i[3] = {10.0, 2.5, 31.0};
+  for (int p = 0; p < kPhases; ++p) set_phase(b.gen, p, v[p], -120.0 * p, i[p], -120.0 * p);
+  b.run_windows(3);
+  const auto w = b.run_windows(4);
+  const Measurements& m = w.back();
+  BOOST_REQUIRE(m.synchronised);
+  for (int p = 0; p < kPhases; ++p) {
+    BOOST_TEST_CONTEXT("phase " << p + 1) {
+      check_close(m.phase[p].voltage_v, v[p], rms_tolerance(kGainV, v[p]), "voltage_v");
+      check_close(m.phase[p].current_a, i[p], rms_tolerance(kGainI, i[p]), "current_a");
+    }
+  }
+  check_close(m.frequency_hz, frequency_hz,
+              frequency_tolerance_hz(frequency_hz, kFs, v[0] * kSqrt2 / kGainV,
+                                     sine_chord_samples(frequency_hz, kFs)),
+              "frequency_hz");
+  const double window_samples = std::round(0.2 * frequency_hz) * kFs / frequency_hz;
+  for (std::size_t k = 1; k < w.size(); ++k) {
+    const double length = static_cast<double>(w[k].window_end_sample - w[k - 1].window_end_sample);
+    BOOST_TEST(std::fabs(length - window_samples) <= 1.0, "window of " << length << " samples");
+  }
+}
+
+// At 47.3 Hz a 9-cycle window is 1217.76 sample periods and at 63.1 Hz 13 cycles are 1318.54:
+// windows begin and end inside sample periods, at a fraction that changes from window to window.
+// Large currents in quadrature peak where the window is cut, so integrating only whole samples
+// would be off by ~1e-4, several times the tolerance. At 50.1 Hz the rounding of a 1024-point
+// sine table's index would beat with the signal's second harmonic and turn the angles by
+// ~0.07 deg.
+BOOST_DATA_TEST_CASE(windows_cut_inside_sample_periods,
+                     boost::unit_test::data::make({47.3, 50.1, 63.1}), frequency_hz) {
+  Bench b(test_config(frequency_hz > 55.0 ? 60.0f : 50.0f), frequency_hz);
+  const double v = 240.0, i = 42.0;
+  const double current_deg[kPhases] = {-90.0, 45.0, 0.0};
+  for (int p = 0; p < kPhases; ++p) set_phase(b.gen, p, v, 0.0, i, current_deg[p]);
+  b.run_windows(3);
+  for (const Measurements& m : b.run_windows(5)) {
+    BOOST_REQUIRE(m.synchronised);
+    for (int p = 0; p < kPhases; ++p) {
+      BOOST_TEST_CONTEXT("window " << m.window_count << ", phase " << p + 1) {
+        const double phi = deg_to_rad(-current_deg[p]);
+        check_close(m.phase[p].voltage_v, v, rms_tolerance(kGainV, v), "voltage_v");
+        check_close(m.phase[p].current_a, i, rms_tolerance(kGainI, i), "current_a");
+        check_close(m.phase[p].power_w, v * i * std::cos(phi),
+                    power_tolerance(kGainV, kGainI, v, i), "power_w");
+        check_close(m.phase[p].reactive_var, v * i * std::sin(phi),
+                    power_tolerance(kGainV, kGainI, v, i, 0.71), "reactive_var");
+        check_angle_close(m.phase[p].current_angle_deg, current_deg[p],
+                          angle_tolerance_deg(v / kGainV, i / kGainI), "current_angle_deg");
+      }
+    }
+  }
+}
+
+struct PowerCase {
+  const char* name;
+  double current_deg;  // relative to the voltage: negative lags (inductive)
+};
+std::ostream& operator<<(std::ostream& os, const PowerCase& c) { return os << c.name; }
+
+BOOST_DATA_TEST_CASE(power_quantities_by_power_factor,
+                     boost::unit_test::data::make(std::vector<PowerCase>{
+                         {"pf 1", 0.0},
+                         {"pf 0.5 lagging", -60.0},
+                         {"pf 0.8 leading", std::acos(0.8) * 180.0 / kPi},
+                         {"pf -0.8 export", 180.0 - std::acos(0.8) * 180.0 / kPi},
+                     }),
+                     c) {
+  Bench b(test_config(), 50.0);
+  const double voltage_v = 230.0;
+  const double current_a = 12.0;
+  set_phase(b.gen, 0, voltage_v, 0.0, current_a, c.current_deg);
+  const Measurements m = b.settled();
+  const PhaseMeasurement& r = m.phase[0];
+  const double s = voltage_v * current_a;
+  const double phi = deg_to_rad(0.0 - c.current_deg);  // voltage minus current angle
+  const double p_expected = s * std::cos(phi);
+  const double q_expected = s * std::sin(phi);
+  const double p_tol = power_tolerance(kGainV, kGainI, voltage_v, current_a);
+  const double s_tol =
+      current_a * rms_tolerance(kGainV, voltage_v) + voltage_v * rms_tolerance(kGainI, current_a);
+  check_close(r.power_w, p_expected, p_tol, "power_w");
+  check_close(r.reactive_var, q_expected,
+              power_tolerance(kGainV, kGainI, voltage_v, current_a, 0.71), "reactive_var");
+  check_close(r.apparent_va, s, s_tol, "apparent_va");
+  check_close(r.power_factor, std::cos(phi), (p_tol + s_tol) / s, "power_factor");
+  check_angle_close(r.current_angle_deg, c.current_deg,
+                    angle_tolerance_deg(voltage_v / kGainV, current_a / kGainI),
+                    "current_angle_deg");
+  check_close(m.total_power_w, p_expected, p_tol, "total_power_w");
+  if (p_expected < 0.0) {
+    BOOST_TEST(r.energy_import_mj == 0);
+    BOOST_TEST(r.energy_export_mj > 0);
+  } else {
+    BOOST_TEST(r.energy_export_mj == 0);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(angles_of_three_phases) {
+  Bench b(test_config(), 50.0);
+  // Currents lag 30 deg, lead 20 deg, lag 75 deg behind their own phase voltages.
+  set_phase(b.gen, 0, 230.0, 0.0, 16.0, -30.0);
+  set_phase(b.gen, 1, 230.0, -120.0, 16.0, -100.0);
+  set_phase(b.gen, 2, 230.0, -240.0, 16.0, -315.0);
+  const Measurements m = b.settled();
+  const double tol = angle_tolerance_deg(230.0 / kGainV, 16.0 / kGainI);
+  const double v_tol = angle_tolerance_deg(230.0 / kGainV, 230.0 / kGainV);
+  check_angle_close(m.phase[0].voltage_angle_deg, 0.0, v_tol, "V1 angle");
+  check_angle_close(m.phase[1].voltage_angle_deg, -120.0, v_tol, "V2 angle");
+  check_angle_close(m.phase[2].voltage_angle_deg, 120.0, v_tol, "V3 angle");
+  check_angle_close(m.phase[0].current_angle_deg, -30.0, tol, "I1 angle");
+  check_angle_close(m.phase[1].current_angle_deg, -100.0, tol, "I2 angle");
+  check_angle_close(m.phase[2].current_angle_deg, normalise_deg(-315.0), tol, "I3 angle");
+  for (const auto& phase : m.phase) {
+    BOOST_TEST(phase.voltage_angle_deg > -180.0f);
+    BOOST_TEST(phase.voltage_angle_deg <= 180.0f);
+    BOOST_TEST(phase.current_angle_deg > -180.0f);
+    BOOST_TEST(phase.current_angle_deg <= 180.0f);
+  }
+  const double s = 230.0 * 16.0;
+  const double q_tol = power_tolerance(kGainV, kGainI, 230.0, 16.0, 0.71);
+  check_close(m.phase[0].reactive_var, s * std::sin(deg_to_rad(30.0)), q_tol, "Q1");
+  check_close(m.phase[1].reactive_var, s * std::sin(deg_to_rad(-20.0)), q_tol, "Q2");
+  check_close(m.phase[2].reactive_var, s * std::sin(deg_to_rad(75.0)), q_tol, "Q3");
+}
+
+BOOST_AUTO_TEST_CASE(harmonics_count_in_rms_and_active_power_not_in_reactive) {
+  Bench b(test_config(), 50.0);
+  const double v1 = 230.0, i1 = 10.0, h_v = 0.10, h_i = 0.40;
+  const double phi1_deg = -25.0;               // fundamental current lags 25 deg
+  const double v5_deg = 30.0, i5_deg = -40.0;  // 5th harmonics, in 5th-harmonic degrees
+  set_phase(b.gen, 0, v1, 0.0, i1, phi1_deg);
+  auto& vch = b.gen.channel[hal::kV1];
+  auto& ich = b.gen.channel[hal::kI1];
+  vch.harmonic_order = ich.harmonic_order = 5;
+  vch.harmonic_amplitude_codes = h_v * vch.amplitude_codes;
+  vch.harmonic_phase_deg = v5_deg;
+  ich.harmonic_amplitude_codes = h_i * ich.amplitude_codes;
+  ich.harmonic_phase_deg = i5_deg;
+  const Measurements m = b.settled();
+  const PhaseMeasurement& r = m.phase[0];
+
+  const double v_rms = v1 * std::sqrt(1.0 + h_v * h_v);
+  const double i_rms = i1 * std::sqrt(1.0 + h_i * h_i);
+  const double p = v1 * i1 * std::cos(deg_to_rad(-phi1_deg)) +
+                   (h_v * v1) * (h_i * i1) * std::cos(deg_to_rad(v5_deg - i5_deg));
+  const double q1 = v1 * i1 * std::sin(deg_to_rad(-phi1_deg));
+  check_close(r.voltage_v, v_rms, rms_tolerance(kGainV, v_rms), "voltage_v");
+  check_close(r.current_a, i_rms, rms_tolerance(kGainI, i_rms), "current_a");
+  check_close(r.power_w, p, power_tolerance(kGainV, kGainI, v_rms, i_rms), "power_w");
+  check_close(r.reactive_var, q1, power_tolerance(kGainV, kGainI, v_rms, i_rms, 0.71),
+              "reactive_var");
+  check_close(r.apparent_va, v_rms * i_rms,
+              i_rms * rms_tolerance(kGainV, v_rms) + v_rms * rms_tolerance(kGainI, i_rms),
+              "apparent_va");
+  check_angle_close(r.current_angle_deg, phi1_deg, angle_tolerance_deg(v1 / kGainV, i1 / kGainI),
+                    "current_angle_deg");
+  // The 5th harmonic bends the waveform at the crossing: |x''| <= (1 + 25 h) A omega^2 and
+  // x' >= (1 - 5 h) A omega there, so the chord is off by up to |x''| / (8 x') samples.
+  const double omega = 2.0 * kPi * 50.0 / kFs;
+  const double chord = (1.0 + 25.0 * h_v) * omega / (8.0 * (1.0 - 5.0 * h_v));
+  check_close(m.frequency_hz, 50.0,
+              frequency_tolerance_hz(50.0, kFs, vch.amplitude_codes * (1.0 - 5.0 * h_v), chord),
+              "frequency_hz");
+}
+
+BOOST_AUTO_TEST_CASE(dc_offsets_are_removed) {
+  Bench b(test_config(), 50.0);
+  const double v = 230.0, i = 20.0, phi_deg = -40.0;
+  set_phase(b.gen, 0, v, 0.0, i, phi_deg);
+  set_phase(b.gen, 1, v, -120.0, i, -120.0 + phi_deg);
+  // Front-end bias errors far beyond any real part's, and different on every channel.
+  const double offsets[hal::kAdcChannels] = {3000.0, -2500.0, 1200.0, -4000.0, 3500.0, 900.0};
+  for (int ch = 0; ch < hal::kAdcChannels; ++ch) b.gen.channel[ch].offset_codes = offsets[ch];
+  const Measurements m = b.settled();
+  for (int p = 0; p < 2; ++p) {
+    BOOST_TEST_CONTEXT("phase " << p + 1) {
+      check_close(m.phase[p].voltage_v, v, rms_tolerance(kGainV, v), "voltage_v");
+      check_close(m.phase[p].current_a, i, rms_tolerance(kGainI, i), "current_a");
+      check_close(m.phase[p].power_w, v * i * std::cos(deg_to_rad(phi_deg)),
+                  power_tolerance(kGainV, kGainI, v, i), "power_w");
+      check_close(m.phase[p].reactive_var, v * i * std::sin(deg_to_rad(-phi_deg)),
+                  power_tolerance(kGainV, kGainI, v, i, 0.71), "reactive_var");
+    }
+  }
+  // Phase 3: an offset and nothing else reads as nothing.
+  BOOST_TEST(m.phase[2].voltage_v <= rms_tolerance(kGainV, 0.0));
+  BOOST_TEST(m.phase[2].current_a <= rms_tolerance(kGainI, 0.0));
+  BOOST_TEST(std::fabs(m.phase[2].power_w) <= kGainV * kGainI * 0.25);
+}
+
+BOOST_AUTO_TEST_CASE(dc_step_beyond_the_crossing_level_recovers) {
+  Bench b(test_config(), 50.0);
+  const double v = 100.0, i = 10.0;
+  set_phase(b.gen, 0, v, 0.0, i, 0.0);
+  b.settled();
+  // 9000 codes puts the whole waveform (7071 codes peak) above the old crossing level.
+  b.gen.channel[hal::kV1].offset_codes = 9000.0;
+  const auto w = b.run_windows(6);
+  const Measurements& m = w.back();
+  BOOST_TEST(m.synchronised);
+  check_close(m.frequency_hz, 50.0,
+              frequency_tolerance_hz(50.0, kFs, v * kSqrt2 / kGainV, sine_chord_samples(50.0, kFs)),
+              "frequency_hz");
+  check_close(m.phase[0].voltage_v, v, rms_tolerance(kGainV, v), "voltage_v");
+  check_close(m.phase[0].power_w, v * i, power_tolerance(kGainV, kGainI, v, i), "power_w");
+}
+
+BOOST_AUTO_TEST_CASE(ct_lead_makes_a_resistive_load_look_capacitive) {
+  // The sign the compensation must undo: uncompensated, a CT that leads by d reports
+  // P = S cos d and Q = -S sin d for a resistive load.
+  Bench b(test_config(), 50.0);
+  const double v = 230.0, i = 25.0, lead_deg = 2.0;
+  set_phase(b.gen, 0, v, 0.0, i, lead_deg);
+  const Measurements m = b.settled();
+  const double s = v * i;
+  check_close(m.phase[0].power_w, s * std::cos(deg_to_rad(lead_deg)),
+              power_tolerance(kGainV, kGainI, v, i), "power_w");
+  check_close(m.phase[0].reactive_var, -s * std::sin(deg_to_rad(lead_deg)),
+              power_tolerance(kGainV, kGainI, v, i, 0.71), "reactive_var");
+  BOOST_TEST(m.phase[0].reactive_var < 0.0f);
+}
+
+// Feeds a current that leads its true value by the CT's lead at the signal's frequency, with the
+// lead at nominal frequency configured: P, Q and the angle come out as for an ideal CT.
+void check_ct_compensation(double nominal_hz, double frequency_hz, double lead_at_nominal_deg) {
+  auto config = test_config(static_cast<float>(nominal_hz));
+  for (auto& c : config.current) c.phase_deg = static_cast<float>(lead_at_nominal_deg);
+  Bench b(config, frequency_hz);
+  const double v = 230.0, i = 25.0;
+  const double lead_deg = lead_at_nominal_deg * nominal_hz / frequency_hz;
+  const double true_deg[kPhases] = {0.0, -60.0, 30.0};  // current relative to its voltage
+  for (int p = 0; p < kPhases; ++p) {
+    set_phase(b.gen, p, v, -120.0 * p, i, -120.0 * p + true_deg[p] + lead_deg);
+  }
+  const Measurements m = b.settled();
+  const double s = v * i;
+  const double p_tol = power_tolerance(kGainV, kGainI, v, i);
+  const double q_tol = power_tolerance(kGainV, kGainI, v, i, 0.71);
+  for (int p = 0; p < kPhases; ++p) {
+    BOOST_TEST_CONTEXT("phase " << p + 1) {
+      const double phi = deg_to_rad(-true_deg[p]);
+      check_close(m.phase[p].power_w, s * std::cos(phi), p_tol, "power_w");
+      check_close(m.phase[p].reactive_var, s * std::sin(phi), q_tol, "reactive_var");
+      check_angle_close(m.phase[p].current_angle_deg, normalise_deg(-120.0 * p + true_deg[p]),
+                        angle_tolerance_deg(v / kGainV, i / kGainI), "current_angle_deg");
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(ct_phase_compensation_removes_the_lead) {
+  check_ct_compensation(50.0, 50.0, 2.0);
+}
+
+BOOST_AUTO_TEST_CASE(ct_phase_compensation_scales_inversely_with_frequency) {
+  // Configured at 50 Hz, running at 60 Hz: the lead is 5/6 of the configured one. Not scaling
+  // would leave Q off by S sin(d / 6), far outside the tolerance.
+  const double s = 230.0 * 25.0;
+  BOOST_TEST_REQUIRE(s * std::sin(deg_to_rad(2.0 / 6.0)) >
+                     10.0 * power_tolerance(kGainV, kGainI, 230.0, 25.0, 0.71));
+  check_ct_compensation(50.0, 60.0, 2.0);
+}
+
+BOOST_AUTO_TEST_CASE(energy_is_power_times_time) {
+  Bench b(test_config(), 50.0);
+  const double v = 230.0, i = 10.0;
+  const double phi = std::acos(0.8);
+  set_phase(b.gen, 0, v, 0.0, i, -phi * 180.0 / kPi);
+  b.settled();
+  const std::int64_t e0 = b.meter.latest().phase[0].energy_import_mj;
+  const auto w = b.run_windows(100);
+  const std::int64_t e1 = w.back().phase[0].energy_import_mj;
+
+  // 50 Hz at 6.4 kHz repeats every 128 samples: every crossing falls at the same fraction of a
+  // sample and every window lasts exactly 10 cycles, 0.2 s.
+  double reported_mj = 0.0;
+  double rounding_mj = 1.0;  // the register's whole-mJ granularity
+  for (const auto& m : w) {
+    BOOST_REQUIRE(m.synchronised);
+    reported_mj += m.phase[0].power_w * 0.2 * 1000.0;
+    rounding_mj += std::fabs(m.phase[0].power_w) * 0.2 * 1000.0 * std::ldexp(1.0, -24);
+  }
+  // Counted energy is the sum of the windows' P x T: nothing lost between windows.
+  check_close(static_cast<double>(e1 - e0), reported_mj, rounding_mj, "energy vs reported power");
+  // And the closed form: P = V I cos(phi) over 20 s.
+  const double p = v * i * 0.8;
+  check_close(static_cast<double>(e1 - e0), p * 20.0 * 1000.0,
+              power_tolerance(kGainV, kGainI, v, i) * 20.0 * 1000.0 + 1.0, "energy vs closed form");
+  BOOST_TEST(w.back().phase[0].energy_export_mj == 0);
+}
+
+BOOST_AUTO_TEST_CASE(energy_splits_into_import_and_export) {
+  Bench b(test_config(), 50.0);
+  const double v = 230.0, i = 8.0;
+  set_phase(b.gen, 0, v, 0.0, i, 0.0);
+  b.settled();
+  b.run_windows(20);
+  // Reverse the current: generation exports the same power.
+  b.gen.channel[hal::kI1].phase_deg = 180.0;
+  b.run_windows(3);  // one window straddles the reversal; the next may start off a crossing
+  const Measurements before = b.run_windows(1).back();
+  BOOST_REQUIRE(before.synchronised);
+  const auto w = b.run_windows(50);
+  const Measurements& after = w.back();
+  const double p = v * i;
+  check_close(after.phase[0].power_w, -p, power_tolerance(kGainV, kGainI, v, i), "power_w");
+  BOOST_TEST(after.phase[0].power_factor < -0.99f);
+  BOOST_TEST(after.phase[0].energy_import_mj == before.phase[0].energy_import_mj);
+  check_close(
+      static_cast<double>(after.phase[0].energy_export_mj - before.phase[0].energy_export_mj),
+      p * 50 * 0.2 * 1000.0, power_tolerance(kGainV, kGainI, v, i) * 50 * 0.2 * 1000.0 + 1.0,
+      "export mJ");
+}
+
+BOOST_AUTO_TEST_CASE(tiny_power_loses_no_energy) {
+  // 3 mW is 0.6 mJ per 0.2 s window: a register that dropped each window's fraction of a mJ
+  // would never count. Codes stay large; the current gain makes the power tiny.
+  const double v = 230.0, i = 3e-3 / 230.0;
+  const double i_codes_peak = 10000.0;
+  const double gain_i = i * kSqrt2 / i_codes_peak;
+  auto config = test_config();
+  config.current[0].gain = static_cast<float>(gain_i);
+  Bench b(config, 50.0);
+  set_phase(b.gen, 0, v, 0.0, i, 0.0, kGainV, gain_i);
+  b.settled();
+  const std::int64_t e0 = b.meter.latest().phase[0].energy_import_mj;
+  b.run_windows(1000);
+  const std::int64_t e1 = b.meter.latest().phase[0].energy_import_mj;
+  const double expected_mj = v * i * 1000 * 0.2 * 1000.0;  // 200 s
+  check_close(static_cast<double>(e1 - e0), expected_mj,
+              power_tolerance(kGainV, gain_i, v, i) * 200.0 * 1000.0 + 1.0, "energy mJ");
+}
+
+BOOST_AUTO_TEST_CASE(without_voltage_windows_free_run_at_nominal_length) {
+  Bench b(test_config(), 50.0);
+  set_phase(b.gen, 0, 0.0, 0.0, 10.0, 0.0);
+  set_phase(b.gen, 1, 0.0, 0.0, 5.0, -120.0);
+  const auto w = b.run_windows(5);
+  for (std::size_t k = 0; k < w.size(); ++k) {
+    BOOST_TEST(!w[k].synchronised);
+    BOOST_TEST(w[k].frequency_hz == 0.0f);
+    BOOST_TEST(w[k].window_end_sample == 1280u * (k + 1));
+  }
+  // 1280 samples are 10 whole cycles of 50 Hz: the current is still exact.
+  const Measurements& m = w.back();
+  check_close(m.phase[0].current_a, 10.0, rms_tolerance(kGainI, 10.0), "I1");
+  check_close(m.phase[1].current_a, 5.0, rms_tolerance(kGainI, 5.0), "I2");
+  BOOST_TEST(m.phase[0].voltage_v == 0.0f);
+  BOOST_TEST(m.phase[0].power_w == 0.0f);
+  BOOST_TEST(m.phase[0].power_factor == 0.0f);
+}
+
+BOOST_AUTO_TEST_CASE(synchronises_on_l2_when_l1_is_not_wired) {
+  Bench b(test_config(), 50.5);
+  set_phase(b.gen, 0, 0.0, 0.0, 10.0, 0.0);
+  set_phase(b.gen, 1, 230.0, -120.0, 10.0, -150.0);
+  const Measurements m = b.settled();
+  BOOST_TEST(m.synchronised);
+  check_close(
+      m.frequency_hz, 50.5,
+      frequency_tolerance_hz(50.5, kFs, 230.0 * kSqrt2 / kGainV, sine_chord_samples(50.5, kFs)),
+      "frequency_hz");
+  check_close(m.phase[1].voltage_v, 230.0, rms_tolerance(kGainV, 230.0), "V2");
+  check_close(m.phase[1].power_w, 2300.0 * std::cos(deg_to_rad(30.0)),
+              power_tolerance(kGainV, kGainI, 230.0, 10.0), "P2");
+}
+
+BOOST_AUTO_TEST_CASE(restart_clears_measurements_and_keeps_energy) {
+  Bench b(test_config(), 50.0);
+  const double v = 230.0, i = 10.0;
+  set_phase(b.gen, 0, v, 0.0, i, 0.0);
+  b.settled();
+  b.run_windows(10);
+  const std::int64_t e_before = b.meter.latest().phase[0].energy_import_mj;
+  BOOST_REQUIRE(e_before > 0);
+
+  b.meter.restart();
+  const Measurements& cleared = b.meter.latest();
+  BOOST_TEST(cleared.window_count == 0u);
+  BOOST_TEST(cleared.phase[0].voltage_v == 0.0f);
+  BOOST_TEST(cleared.phase[0].power_w == 0.0f);
+  BOOST_TEST(!cleared.synchronised);
+  BOOST_TEST(cleared.phase[0].energy_import_mj == e_before);
+
+  const auto w = b.run_windows(3);
+  BOOST_TEST(w[0].window_count == 1u);
+  BOOST_TEST(!w[0].synchronised);
+  BOOST_TEST(w[2].synchronised);
+  BOOST_TEST(w[0].phase[0].energy_import_mj >= e_before);
+  const std::int64_t e0 = w.back().phase[0].energy_import_mj;
+  b.run_windows(10);
+  check_close(static_cast<double>(b.meter.latest().phase[0].energy_import_mj - e0),
+              v * i * 2.0 * 1000.0, power_tolerance(kGainV, kGainI, v, i) * 2.0 * 1000.0 + 1.0,
+              "energy after restart");
+}
+
+BOOST_AUTO_TEST_CASE(results_do_not_depend_on_how_the_stream_is_cut) {
+  SignalGenerator gen(49.3, kFs);
+  set_phase(gen, 0, 230.0, 0.0, 10.0, -30.0);
+  set_phase(gen, 1, 225.0, -120.0, 4.0, -100.0);
+  set_phase(gen, 2, 235.0, 120.0, 7.0, 150.0);
+  const auto stream = gen.frames(6 * 1280 + 77);
+  const std::size_t frames = stream.size() / hal::kAdcChannels;
+
+  auto run = [&](std::size_t chunk) {
+    Metering meter;
+    BOOST_REQUIRE(meter.configure(test_config()) == Status::ok);
+    for (std::size_t k = 0; k < frames; k += chunk) {
+      const std::size_t n = std::min(chunk, frames - k);
+      meter.process(
+          Span<const hal::AdcCode>(stream.data() + k * hal::kAdcChannels, n * hal::kAdcChannels));
+    }
+    return meter.latest();
+  };
+  const Measurements reference = run(64);
+  BOOST_REQUIRE(reference.window_count >= 5u);
+  BOOST_REQUIRE(reference.synchronised);
+  for (std::size_t chunk : {std::size_t{1}, std::size_t{7}, std::size_t{256}, frames}) {
+    BOOST_TEST_CONTEXT("chunk " << chunk) {
+      const Measurements m = run(chunk);
+      BOOST_TEST(m.window_count == reference.window_count);
+      BOOST_TEST(m.window_end_sample == reference.window_end_sample);
+      BOOST_TEST(m.frequency_hz == reference.frequency_hz);
+      for (int p = 0; p < kPhases; ++p) {
+        BOOST_TEST(m.phase[p].voltage_v == reference.phase[p].voltage_v);
+        BOOST_TEST(m.phase[p].current_a == reference.phase[p].current_a);
+        BOOST_TEST(m.phase[p].power_w == reference.phase[p].power_w);
+        BOOST_TEST(m.phase[p].reactive_var == reference.phase[p].reactive_var);
+        BOOST_TEST(m.phase[p].current_angle_deg == reference.phase[p].current_angle_deg);
+        BOOST_TEST(m.phase[p].energy_import_mj == reference.phase[p].energy_import_mj);
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace amprig::fw

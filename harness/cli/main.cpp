@@ -209,8 +209,11 @@ int dispatch(int argc, char* argv[]) {
 
 }  // namespace
 
-int sc_main(int argc, char* argv[]) {
-  // The banner would land in every scenario's output and in `amprig signals`.
+int sc_main(int argc, char* argv[]) { return dispatch(argc, argv); }
+
+// Our own main only to silence SystemC's banner, which the library decides on
+// before sc_main runs; it would otherwise land in every scenario's output.
+int main(int argc, char* argv[]) {
   setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
-  return dispatch(argc, argv);
+  return sc_core::sc_elab_and_sim(argc, argv);
 }

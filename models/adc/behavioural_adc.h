@@ -3,7 +3,9 @@
 // firmware's configured rate, quantises, and delivers DMA half-buffers through
 // the HAL's AdcDma interface. One SystemC activation per half-buffer.
 #include <array>
+#include <cstddef>
 #include <cstdint>
+#include <string>
 #include <systemc>
 
 #include "common/interfaces.h"
@@ -14,9 +16,9 @@ namespace amprig::models {
 struct AdcModelConfig {
   unsigned resolution_bits = 16;
   double reference_v = 3.3;
-  double bias_v = 1.65;            // analog front end's mid-rail bias (ideal: reference/2)
-  double noise_lsb_rms = 0.5;      // seeded, per sample and channel
-  double offset_lsb = 0;           // added to every channel
+  double bias_v = 1.65;        // analog front end's mid-rail bias (ideal: reference/2)
+  double noise_lsb_rms = 0.5;  // seeded, per sample and channel
+  double offset_lsb = 0;       // added to every channel
   double gain_error_pct = 0;
   std::uint64_t seed = 1;
 };
@@ -25,7 +27,13 @@ class BehaviouralAdc : public sc_core::sc_module, public fw::hal::AdcDma {
  public:
   std::array<sc_core::sc_port<analog_channel_if>, fw::hal::kAdcChannels> in;
 
+  // Throws std::invalid_argument when `config` is out of range.
   BehaviouralAdc(const sc_core::sc_module_name& name, const AdcModelConfig& config);
+
+  // What is wrong with `config`, or "" when it is valid: the checks the
+  // constructor applies, without exceptions, for callers that validate
+  // settings before they reach a model.
+  static std::string check(const AdcModelConfig& config);
 
   AdcModelConfig& config() { return m_config; }
 
@@ -33,21 +41,34 @@ class BehaviouralAdc : public sc_core::sc_module, public fw::hal::AdcDma {
                    fw::hal::AdcDmaClient& client) override;
   void stop() override;
 
-  std::uint64_t samples_delivered() const { return m_next_index; }
+  // Frames (one sample of every channel) delivered since construction.
+  std::uint64_t samples_delivered() const { return m_delivered; }
+  // Samples (of any channel) whose code was clamped to 0 or full scale.
   std::uint64_t clipped_samples() const { return m_clipped; }
+  bool running() const { return m_running; }
 
  private:
-  void run();  // SC_THREAD
+  void run();      // SC_THREAD
+  void acquire();  // one half-buffer: sample, quantise, deliver
+  void seed_rng(std::uint64_t seed);
+  double gaussian();  // unit variance
 
   AdcModelConfig m_config;
   fw::hal::AdcConfig m_dma_config{};
   fw::Span<fw::hal::AdcCode> m_buffer;
   fw::hal::AdcDmaClient* m_client = nullptr;
-  sc_core::sc_event m_started;
+  sc_core::sc_event m_control;  // start() or stop() was called
   bool m_running = false;
-  std::uint64_t m_next_index = 0;
+  std::uint64_t m_generation = 0;  // counts start() calls: a half in flight from an
+                                   // earlier start is abandoned
+  std::size_t m_frames_per_half = 0;
+  bool m_second_half = false;      // the next half to fill is [n/2, n)
+  std::uint64_t m_next_index = 0;  // first sample index of the half being acquired
+  std::uint64_t m_delivered = 0;
   std::uint64_t m_clipped = 0;
   std::uint64_t m_rng_state[4]{};
+  std::uint64_t m_rng_seed = 0;  // the seed m_rng_state was drawn from
+  std::array<std::array<double, kMaxBlockSamples>, fw::hal::kAdcChannels> m_pin_v{};
 };
 
 }  // namespace amprig::models

@@ -16,9 +16,9 @@ enum class LoadWaveform { sine, half_wave_rectified };
 struct LoadConfig {
   std::string name;
   std::vector<Phase> phases{L1};
-  double current_a = 0;       // RMS per phase (of the whole waveform)
-  double power_factor = 1.0;  // displacement power factor of the fundamental
-  bool leading = false;       // capacitive when true
+  double current_a = 0;             // RMS per phase (of the whole waveform)
+  double power_factor = 1.0;        // displacement power factor of the fundamental
+  bool leading = false;             // capacitive when true
   std::vector<Harmonic> harmonics;  // percent of the fundamental current
   LoadWaveform waveform = LoadWaveform::sine;
 };
@@ -27,7 +27,13 @@ class Load : public sc_core::sc_module, public current_source_if {
  public:
   sc_core::sc_export<current_source_if> out;
 
+  // Throws std::invalid_argument when `config` is out of range.
   Load(const sc_core::sc_module_name& name, const LoadConfig& config);
+
+  // What is wrong with `config`, or "" when it is valid: the checks the
+  // constructor applies, without exceptions, for callers that validate
+  // settings before they reach a model.
+  static std::string check(const LoadConfig& config);
 
   LoadConfig& config() { return m_config; }
   const LoadConfig& config() const { return m_config; }

@@ -1,6 +1,8 @@
 #pragma once
 // Three-phase mains at the building's connection point (TN, with neutral).
 #include <array>
+#include <cstdint>
+#include <string>
 #include <systemc>
 #include <vector>
 
@@ -9,14 +11,14 @@
 namespace amprig::models {
 
 struct Harmonic {
-  int order = 0;           // 2..50
-  double percent = 0;      // of the fundamental's RMS
-  double phase_deg = 0;    // of the harmonic relative to the fundamental's zero crossing
+  int order = 0;         // 2..50
+  double percent = 0;    // of the fundamental's RMS
+  double phase_deg = 0;  // of the harmonic relative to the fundamental's zero crossing
 };
 
 struct MainsConfig {
-  double voltage_v = 230;       // RMS line-to-neutral of the fundamental
-  double frequency_hz = 50;     // 45..65
+  double voltage_v = 230;                           // RMS line-to-neutral of the fundamental
+  double frequency_hz = 50;                         // 45..65
   std::array<Phase, kPhases> sequence{L1, L2, L3};  // phase k lags the one before it by 120 deg
   std::vector<Harmonic> harmonics;
   std::array<double, kPhases> level{1, 1, 1};  // per-phase sag (<1) / swell (>1) factor
@@ -27,7 +29,13 @@ class Mains : public sc_core::sc_module, public mains_if {
  public:
   sc_core::sc_export<mains_if> out;
 
+  // Throws std::invalid_argument when `config` is out of range.
   Mains(const sc_core::sc_module_name& name, const MainsConfig& config);
+
+  // What is wrong with `config`, or "" when it is valid: the checks the
+  // constructor applies, without exceptions, for callers that validate
+  // settings before they reach a model.
+  static std::string check(const MainsConfig& config);
 
   // Settable at run time; takes effect at the next block, phase-continuously.
   MainsConfig& config() { return m_config; }
@@ -44,8 +52,9 @@ class Mains : public sc_core::sc_module, public mains_if {
   MainsConfig m_config;
   MainsBlock m_block;
   bool m_have_block = false;
-  double m_theta_rad = 0;  // L1's fundamental angle at the start of the next block
-  std::uint64_t m_next_index = 0;
+  double m_theta_rad = 0;          // L1's fundamental angle at the start of the next block
+  std::uint64_t m_next_index = 0;  // index of the sample that follows the last block
+  double m_next_t0_s = 0;          // and its time
 };
 
 }  // namespace amprig::models

@@ -1,0 +1,142 @@
+#include "loads/load.h"
+
+#include <algorithm>
+#include <cmath>
+#include <complex>
+#include <stdexcept>
+#include <string>
+
+#include "common/oscillator.h"
+
+namespace amprig::models {
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+constexpr double kSqrt2 = 1.41421356237309504880;
+
+using Complex = std::complex<double>;
+
+Complex int_power(Complex z, int exponent) {
+  Complex result(1, 0);
+  while (exponent > 0) {
+    if (exponent & 1) result *= z;
+    z *= z;
+    exponent >>= 1;
+  }
+  return result;
+}
+
+// Displacement angle of the fundamental: + lagging (inductive), - leading.
+double displacement_rad(const LoadConfig& config) {
+  const double phi_rad = std::acos(std::clamp(config.power_factor, 0.0, 1.0));
+  return config.leading ? -phi_rad : phi_rad;
+}
+
+// RMS of the fundamental such that the whole waveform's RMS is current_a.
+double fundamental_rms_a(const LoadConfig& config) {
+  double sum_sq = 1;
+  for (const Harmonic& h : config.harmonics) sum_sq += (h.percent / 100) * (h.percent / 100);
+  return config.current_a / std::sqrt(sum_sq);
+}
+
+}  // namespace
+
+// Waveforms, with theta the phase's voltage fundamental angle and phi the
+// displacement angle (acos(pf), negative when leading):
+//   sine:       i = sqrt2*I1*[sin(theta - phi) + sum_h (pct_h/100)*sin(h*(theta - phi) + psi_h)]
+//               I1 = current_a / sqrt(1 + sum_h (pct_h/100)^2), so the RMS is current_a;
+//               each harmonic keeps its phase psi_h relative to the current's own
+//               fundamental, as a rectifier's harmonics do when the load shifts.
+//   half-wave:  i = 2*current_a * max(0, sin(theta - phi)); the RMS of a half-wave
+//               rectified sine is half its peak. Harmonics do not apply.
+
+Load::Load(const sc_core::sc_module_name& name, const LoadConfig& config)
+    : sc_core::sc_module(name), out("out"), m_config(config) {
+  if (const std::string problem = check(m_config); !problem.empty()) {
+    throw std::invalid_argument(std::string(this->name()) + ": " + problem);
+  }
+  out.bind(*this);
+}
+
+std::string Load::check(const LoadConfig& config) {
+  if (!(config.current_a >= 0)) return "current_a must be >= 0";
+  if (!(config.power_factor >= 0 && config.power_factor <= 1)) {
+    return "power_factor must be in 0..1";
+  }
+  for (Phase p : config.phases) {
+    if (p < L1 || p > L3) return "phase out of range";
+  }
+  for (const Harmonic& h : config.harmonics) {
+    if (h.order < 2 || h.order > 50) {
+      return "harmonic order " + std::to_string(h.order) + " is outside 2..50";
+    }
+    if (!(h.percent >= 0)) return "harmonic percent must be >= 0";
+  }
+  return {};
+}
+
+void Load::add_current(const MainsBlock& mains, CurrentBlock& out) {
+  const std::size_t n = mains.time.n;
+  if (n == 0 || m_config.current_a == 0) return;
+  const double phi_rad = displacement_rad(m_config);
+  const double cos_phi = std::cos(phi_rad);
+  const double sin_phi = std::sin(phi_rad);
+
+  for (Phase p : m_config.phases) {
+    if (mains.present[p] == 0) continue;
+    const double* c = mains.cos_theta[p].data();
+    const double* s = mains.sin_theta[p].data();
+    double* i = out.i[p].data();
+
+    if (m_config.waveform == LoadWaveform::half_wave_rectified) {
+      const double peak_a = 2 * m_config.current_a;
+      for (std::size_t k = 0; k < n; ++k) {
+        // sin(theta - phi) by the angle-difference identity, no sin() per sample.
+        i[k] += peak_a * std::max(0.0, s[k] * cos_phi - c[k] * sin_phi);
+      }
+      continue;
+    }
+
+    const double peak1_a = kSqrt2 * fundamental_rms_a(m_config);
+    const double a = peak1_a * cos_phi;
+    const double b = peak1_a * sin_phi;
+    for (std::size_t k = 0; k < n; ++k) i[k] += a * s[k] - b * c[k];
+
+    if (m_config.harmonics.empty()) continue;
+    // Harmonic h is Im(z^h * e^{j(psi_h - h*phi)}) with z = e^{j*theta}. The
+    // mains turns z uniformly within a block, so z^h is a rotation oscillator:
+    // start at z0^h, step by (z1 / z0)^h; both come from the block's own
+    // phasors, so the load stays locked to the grid through frequency changes.
+    const Complex z0(c[0], s[0]);
+    const Complex step1 = n > 1 ? Complex(c[1], s[1]) * std::conj(z0) : Complex(1, 0);
+    for (const Harmonic& h : m_config.harmonics) {
+      const double amplitude_a = peak1_a * h.percent / 100;
+      const Complex u0 =
+          int_power(z0, h.order) * std::polar(1.0, h.phase_deg * (kPi / 180) - h.order * phi_rad);
+      const Complex step = int_power(step1, h.order);
+      add_rotating_sine(i, n, amplitude_a, u0.real(), u0.imag(), step.real(), step.imag());
+    }
+  }
+}
+
+double Load::current_at(Phase phase, double theta_rad, const mains_if& mains) const {
+  if (!mains.present(phase)) return 0;
+  const auto copies = std::count(m_config.phases.begin(), m_config.phases.end(), phase);
+  if (copies == 0) return 0;
+  // Closed form with std::sin: the ground-truth path, deliberately independent
+  // of add_current's oscillators.
+  const double x_rad = theta_rad - displacement_rad(m_config);
+  double i_a = 0;
+  if (m_config.waveform == LoadWaveform::half_wave_rectified) {
+    i_a = 2 * m_config.current_a * std::max(0.0, std::sin(x_rad));
+  } else {
+    double wave = std::sin(x_rad);
+    for (const Harmonic& h : m_config.harmonics) {
+      wave += h.percent / 100 * std::sin(h.order * x_rad + h.phase_deg * (kPi / 180));
+    }
+    i_a = kSqrt2 * fundamental_rms_a(m_config) * wave;
+  }
+  return static_cast<double>(copies) * i_a;
+}
+
+}  // namespace amprig::models

@@ -1,0 +1,130 @@
+#include "mains/mains.h"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "common/oscillator.h"
+
+namespace amprig::models {
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+constexpr double kTwoPi = 2.0 * kPi;
+constexpr double kSqrt2 = 1.41421356237309504880;
+constexpr double kMinFrequencyHz = 45;
+constexpr double kMaxFrequencyHz = 65;
+
+double wrap_angle(double theta_rad) {
+  theta_rad = std::fmod(theta_rad, kTwoPi);
+  return theta_rad < 0 ? theta_rad + kTwoPi : theta_rad;
+}
+
+}  // namespace
+
+Mains::Mains(const sc_core::sc_module_name& name, const MainsConfig& config)
+    : sc_core::sc_module(name), out("out"), m_config(config) {
+  if (const std::string problem = check(m_config); !problem.empty()) {
+    throw std::invalid_argument(std::string(this->name()) + ": " + problem);
+  }
+  out.bind(*this);
+}
+
+std::string Mains::check(const MainsConfig& config) {
+  if (!(config.frequency_hz >= kMinFrequencyHz && config.frequency_hz <= kMaxFrequencyHz)) {
+    return "frequency_hz = " + std::to_string(config.frequency_hz) + " is outside 45..65 Hz";
+  }
+  if (!(config.voltage_v >= 0)) return "voltage_v must be >= 0";
+  bool seen[kPhases] = {false, false, false};
+  for (Phase p : config.sequence) {
+    if (p < L1 || p > L3 || seen[p]) return "sequence must name L1, L2 and L3 once each";
+    seen[p] = true;
+  }
+  for (double level : config.level) {
+    if (!(level >= 0)) return "level must be >= 0";
+  }
+  for (const Harmonic& h : config.harmonics) {
+    if (h.order < 2 || h.order > 50) {
+      return "harmonic order " + std::to_string(h.order) + " is outside 2..50";
+    }
+    if (!(h.percent >= 0)) return "harmonic percent must be >= 0";
+  }
+  return {};
+}
+
+double Mains::initial_angle_rad(Phase phase) const {
+  for (int k = 0; k < kPhases; ++k) {
+    if (m_config.sequence[k] == phase) return -k * (kTwoPi / 3.0);
+  }
+  return 0;  // unreachable for a validated sequence
+}
+
+const MainsBlock& Mains::block(const BlockTime& time) {
+  if (m_have_block && time.index == m_block.time.index && time.n == m_block.time.n &&
+      time.dt_s == m_block.time.dt_s) {
+    return m_block;
+  }
+  if (time.n > kMaxBlockSamples) {
+    SC_REPORT_ERROR(name(), "block longer than kMaxBlockSamples requested");
+    return m_block;
+  }
+  const double f_hz = m_config.frequency_hz;
+  if (!(f_hz >= kMinFrequencyHz && f_hz <= kMaxFrequencyHz)) {
+    SC_REPORT_ERROR(name(),
+                    ("frequency_hz = " + std::to_string(f_hz) + " is outside 45..65 Hz").c_str());
+  }
+  const double omega_rad_s = kTwoPi * f_hz;
+
+  // A block that follows on from the last starts exactly where it ended, which
+  // makes frequency changes phase-continuous. Any other block (the first, or
+  // one after the ADC was stopped) is placed by its start time at the present
+  // frequency.
+  const bool follows = m_have_block && time.index == m_next_index && time.dt_s == m_block.time.dt_s;
+  if (!follows) m_theta_rad = wrap_angle(m_theta_rad + omega_rad_s * (time.t0_s - m_next_t0_s));
+
+  m_block.time = time;
+  const std::size_t n = time.n;
+  const double dtheta_rad = omega_rad_s * time.dt_s;
+  for (int p = 0; p < kPhases; ++p) {
+    const Phase phase = static_cast<Phase>(p);
+    const double theta0_rad = m_theta_rad + initial_angle_rad(phase);
+    const bool live = !m_config.lost[p];
+    m_block.present[p] = live ? 1.0 : 0.0;
+
+    // The fundamental's unit phasor is filled even for a lost phase: it is the
+    // grid's angle, which a load or a CT may still want to refer to.
+    double* c_out = m_block.cos_theta[p].data();
+    double* s_out = m_block.sin_theta[p].data();
+    double* v_out = m_block.v[p].data();
+    const double amplitude_v = live ? kSqrt2 * m_config.voltage_v * m_config.level[p] : 0.0;
+    fill_rotating_phasor(c_out, s_out, n, std::cos(theta0_rad), std::sin(theta0_rad),
+                         std::cos(dtheta_rad), std::sin(dtheta_rad));
+    for (std::size_t k = 0; k < n; ++k) v_out[k] = amplitude_v * s_out[k];
+    if (!live) continue;
+    for (const Harmonic& h : m_config.harmonics) {
+      const double phi0_rad = h.order * theta0_rad + h.phase_deg * (kPi / 180.0);
+      add_rotating_sine(v_out, n, amplitude_v * h.percent / 100.0, std::cos(phi0_rad),
+                        std::sin(phi0_rad), std::cos(h.order * dtheta_rad),
+                        std::sin(h.order * dtheta_rad));
+    }
+  }
+
+  m_have_block = true;
+  m_theta_rad = wrap_angle(m_theta_rad + dtheta_rad * static_cast<double>(n));
+  m_next_index = time.index + n;
+  m_next_t0_s = time.t0_s + time.dt_s * static_cast<double>(n);
+  return m_block;
+}
+
+double Mains::voltage_at(Phase phase, double theta_rad) const {
+  if (m_config.lost[phase]) return 0;
+  // Closed form with std::sin: the ground-truth path, deliberately independent
+  // of the block path's oscillators.
+  double v = std::sin(theta_rad);
+  for (const Harmonic& h : m_config.harmonics) {
+    v += h.percent / 100.0 * std::sin(h.order * theta_rad + h.phase_deg * (kPi / 180.0));
+  }
+  return kSqrt2 * m_config.voltage_v * m_config.level[phase] * v;
+}
+
+}  // namespace amprig::models

@@ -1,0 +1,115 @@
+#include <boost/test/unit_test.hpp>
+#include <cmath>
+#include <complex>
+
+#include "measure.h"
+#include "world.h"
+
+using namespace amprig::models;
+using namespace amprig::models::test;
+
+namespace {
+
+// The ground truth integrates smooth periodic waveforms over 4096 points
+// (spectrally exact) and a half-wave rectifier whose kink costs ~1e-7.
+constexpr double kTruthTolerance = 1e-6;
+
+void check_truth(const PhaseTruth& t, double v, double i, double p, double q, const char* what) {
+  BOOST_TEST_CONTEXT(what) {
+    BOOST_TEST(relative_error(t.voltage_v, v) < kTruthTolerance, t.voltage_v << " vs " << v);
+    if (i == 0) {
+      BOOST_TEST(t.current_a == 0.0);
+      BOOST_TEST(t.power_w == 0.0);
+      BOOST_TEST(t.reactive_var == 0.0);
+      BOOST_TEST(t.power_factor == 0.0);
+      return;
+    }
+    BOOST_TEST(relative_error(t.current_a, i) < kTruthTolerance, t.current_a << " vs " << i);
+    BOOST_TEST(relative_error(t.power_w, p) < kTruthTolerance, t.power_w << " vs " << p);
+    BOOST_TEST(relative_error(t.reactive_var, q) < kTruthTolerance, t.reactive_var << " vs " << q);
+    BOOST_TEST(relative_error(t.apparent_va, v * i) < kTruthTolerance);
+    BOOST_TEST(relative_error(t.power_factor, p / (v * i)) < kTruthTolerance);
+  }
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(connection_point)
+
+BOOST_AUTO_TEST_CASE(truth_matches_closed_form) {
+  // cp: mains 230 V with L2 sagged to 90 %;
+  //   a: 10 A pf 0.8 lagging on L1; b: 4 A pf 0.9 leading on L1..L3;
+  //   c: 5 A half-wave rectified, pf 1, on L2.
+  const double phi_a = std::acos(0.8);
+  const double phi_b = -std::acos(0.9);
+  // L1: two sines; RMS phasors at -phi.
+  const std::complex<double> ia = std::polar(10.0, -phi_a);
+  const std::complex<double> ib = std::polar(4.0, -phi_b);
+  check_truth(world().cp.truth(L1), 230, std::abs(ia + ib), 230 * (10 * 0.8 + 4 * 0.9),
+              230 * (10 * std::sin(phi_a) + 4 * std::sin(phi_b)), "L1");
+  // L2 at 207 V: the half-wave current (peak 10 A) has RMS 5 A, its fundamental
+  // is 5*sin(theta) (peak), and only that correlates with b's sine:
+  // mean(i_b * i_c) = (sqrt2*4) * 5 * cos(phi_b) / 2.
+  // Power of the half-wave at pf 1: sqrt2 * V * I / 2; its Q is 0.
+  const double v2 = 230 * 0.9;
+  const double i2 = std::sqrt(16 + 25 + 2 * (kSqrt2 * 4 * 5 * std::cos(phi_b) / 2));
+  check_truth(world().cp.truth(L2), v2, i2, v2 * 4 * 0.9 + kSqrt2 * v2 * 5 / 2,
+              v2 * 4 * std::sin(phi_b), "L2");
+  check_truth(world().cp.truth(L3), 230, 4, 230 * 4 * 0.9, 230 * 4 * std::sin(phi_b), "L3");
+  BOOST_TEST(world().cp.frequency_hz() == 50.0);
+}
+
+BOOST_AUTO_TEST_CASE(truth_with_voltage_harmonics) {
+  // Mains with 10 % 5th and 4 % 3rd; a pure-sine 6 A pf 0.7 lagging load on L1
+  // exchanges power with the fundamental only.
+  const double v = 230 * std::sqrt(1 + 0.01 + 0.0016);
+  const double phi = std::acos(0.7);
+  check_truth(world().cp_harm.truth(L1), v, 6, 230 * 6 * 0.7, 230 * 6 * std::sin(phi), "L1");
+  check_truth(world().cp_harm.truth(L2), v, 0, 0, 0, "L2 (no load)");
+  // No sources bound at all.
+  check_truth(world().cp_empty.truth(L3), v, 0, 0, 0, "empty L3");
+}
+
+BOOST_AUTO_TEST_CASE(currents_sum_the_sources_once_per_block) {
+  ConnectionPoint& cp = world().cp;
+  BlockClock clock(6400, 160);
+  const double phi_a = std::acos(0.8);
+  const double phi_b = -std::acos(0.9);
+  double worst = 0;
+  for (int b = 0; b < 10; ++b) {
+    const BlockTime time = clock.next();
+    const CurrentBlock& i = cp.currents(time);
+    const MainsBlock& v = cp.voltages(time);
+    BOOST_TEST(v.time.index == time.index);
+    // Asking again (another CT on the same block) returns the cached sum, not
+    // a second one.
+    const double first = i.i[L1][7];
+    BOOST_TEST(&cp.currents(time) == &i);
+    BOOST_TEST(cp.currents(time).i[L1][7] == first);
+    for (std::size_t k = 0; k < time.n; ++k) {
+      const double theta = 2 * kPi * 50 * static_cast<double>(time.index + k) / 6400;
+      const double th2 = theta - 2 * kPi / 3;
+      const double th3 = theta - 4 * kPi / 3;
+      const double e1 =
+          kSqrt2 * 10 * std::sin(theta - phi_a) + kSqrt2 * 4 * std::sin(theta - phi_b);
+      const double e2 = kSqrt2 * 4 * std::sin(th2 - phi_b) + 10 * std::max(0.0, std::sin(th2));
+      const double e3 = kSqrt2 * 4 * std::sin(th3 - phi_b);
+      worst = std::max(
+          {worst, std::abs(i.i[L1][k] - e1), std::abs(i.i[L2][k] - e2), std::abs(i.i[L3][k] - e3)});
+    }
+  }
+  BOOST_TEST(worst < 1e-9, "worst " << worst << " A");
+}
+
+BOOST_AUTO_TEST_CASE(no_sources_no_current) {
+  ConnectionPoint& cp = world().cp_empty;
+  BlockClock clock(6400, 128);
+  const CurrentBlock& i = cp.currents(clock.next());
+  double worst = 0;
+  for (int p = 0; p < kPhases; ++p) {
+    for (std::size_t k = 0; k < 128; ++k) worst = std::max(worst, std::abs(i.i[p][k]));
+  }
+  BOOST_TEST(worst == 0.0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,178 @@
+#include <boost/test/unit_test.hpp>
+#include <cmath>
+#include <vector>
+
+#include "measure.h"
+#include "world.h"
+
+using namespace amprig::models;
+using namespace amprig::models::test;
+
+namespace {
+
+constexpr double kRateHz = 6400;  // 128 samples per 50 Hz period
+constexpr double kVoltageV = 230;
+
+// One second (50 whole periods) of a load's current and its phase voltage.
+struct Record {
+  std::vector<double> v[kPhases];
+  std::vector<double> i[kPhases];
+  double t0_s = 0;
+
+  double p_w(int p) const { return mean_product(v[p], i[p]); }
+  double irms_a(int p) const { return rms(i[p]); }
+  std::complex<double> v1(int p) const { return phasor(v[p], 50, t0_s, 1 / kRateHz); }
+  std::complex<double> ih(int p, int order = 1) const {
+    return phasor(i[p], 50, t0_s, 1 / kRateHz, order);
+  }
+  // Fundamental reactive power from the peak phasors: Im(V conj(I)) / 2,
+  // + when the current lags.
+  double q_var(int p) const { return (v1(p) * std::conj(ih(p))).imag() / 2; }
+};
+
+Record record(Mains& mains, Load& load) {
+  // Each Mains here is shared by several tests and must see its blocks in
+  // order, so the clocks live as long as the process.
+  static BlockClock loads_clock(kRateHz, 128);
+  static BlockClock lost_clock(kRateHz, 128);
+  BlockClock& clock = &mains == &world().mains_loads ? loads_clock : lost_clock;
+  Record r;
+  r.t0_s = static_cast<double>(clock.next_index()) / kRateHz;
+  static CurrentBlock out;  // static: 24 KiB
+  for (int b = 0; b < 50; ++b) {
+    const MainsBlock& m = mains.block(clock.next());
+    for (auto& phase : out.i) phase.fill(0);
+    load.add_current(m, out);
+    for (int p = 0; p < kPhases; ++p) {
+      r.v[p].insert(r.v[p].end(), m.v[p].begin(), m.v[p].begin() + m.time.n);
+      r.i[p].insert(r.i[p].end(), out.i[p].begin(), out.i[p].begin() + m.time.n);
+    }
+  }
+  return r;
+}
+
+// Uniform sampling of a waveform with a kink: where a derivative jumps by J the
+// rectangle rule errs by at most J*h^2/8 per kink, i.e. J*h^2/(16*pi) of a
+// period's mean, with h = 2*pi/128. For the half-wave loads here that is below
+// 3e-4 of the power, hence this bound (exact waveforms are held to 1e-9).
+constexpr double kKinkTolerance = 1e-3;
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(load)
+
+BOOST_AUTO_TEST_CASE(lagging_single_phase) {
+  const Record r = record(world().mains_loads, world().load_lag);  // 10 A, pf 0.8 lag, L1
+  BOOST_TEST(relative_error(r.irms_a(L1), 10) < 1e-9, r.irms_a(L1));
+  BOOST_TEST(relative_error(r.p_w(L1), kVoltageV * 10 * 0.8) < 1e-9, r.p_w(L1));
+  BOOST_TEST(relative_error(r.q_var(L1), kVoltageV * 10 * 0.6) < 1e-9, r.q_var(L1));
+  BOOST_TEST(rms(r.i[L2]) == 0.0);
+  BOOST_TEST(rms(r.i[L3]) == 0.0);
+}
+
+BOOST_AUTO_TEST_CASE(leading_three_phase) {
+  const Record r = record(world().mains_loads, world().load_lead3);  // 4 A, pf 0.9 lead
+  const double sin_phi = std::sqrt(1 - 0.9 * 0.9);
+  for (int p = 0; p < kPhases; ++p) {
+    BOOST_TEST(relative_error(r.irms_a(p), 4) < 1e-9, "L" << p + 1 << " " << r.irms_a(p));
+    BOOST_TEST(relative_error(r.p_w(p), kVoltageV * 4 * 0.9) < 1e-9, r.p_w(p));
+    // Leading (capacitive): negative reactive power.
+    BOOST_TEST(relative_error(r.q_var(p), -kVoltageV * 4 * sin_phi) < 1e-9, r.q_var(p));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(harmonics_keep_the_rms_and_their_phase) {
+  // 8 A RMS with 30 % 3rd and 20 % 5th (at 45 deg): I1 = 8 / sqrt(1 + .09 + .04).
+  const Record r = record(world().mains_loads, world().load_harm);
+  const double i1 = 8 / std::sqrt(1 + 0.09 + 0.04);
+  const double phi = std::acos(0.95);
+  BOOST_TEST(relative_error(r.irms_a(L1), 8) < 1e-9, r.irms_a(L1));
+  BOOST_TEST(relative_error(std::abs(r.ih(L1)), kSqrt2 * i1) < 1e-9);
+  // Against a pure-sine voltage only the fundamental carries power.
+  BOOST_TEST(relative_error(r.p_w(L1), kVoltageV * i1 * 0.95) < 1e-9, r.p_w(L1));
+  const double v_angle = std::arg(r.v1(L1));
+  const auto i3 = r.ih(L1, 3);
+  const auto i5 = r.ih(L1, 5);
+  BOOST_TEST(relative_error(std::abs(i3), kSqrt2 * i1 * 0.30) < 1e-9);
+  BOOST_TEST(relative_error(std::abs(i5), kSqrt2 * i1 * 0.20) < 1e-9);
+  // Harmonic h sits at h*(theta - phi) + psi_h.
+  const double rad_to_deg = 180 / kPi;
+  BOOST_TEST(std::abs(wrap_deg((std::arg(i3) - 3 * v_angle + 3 * phi) * rad_to_deg)) < 1e-7);
+  BOOST_TEST(std::abs(wrap_deg((std::arg(i5) - 5 * v_angle + 5 * phi) * rad_to_deg - 45)) < 1e-7);
+}
+
+BOOST_AUTO_TEST_CASE(half_wave_rectified) {
+  // i = Ipk*max(0, sin(theta - phi)) with Ipk = 2*I: RMS = Ipk/2 = I, mean
+  // Ipk/pi. Power: (1/2pi) int_phi^{phi+pi} sqrt2*V*sin(t)*Ipk*sin(t - phi) dt
+  //   = sqrt2*V*Ipk*cos(phi)/4 = sqrt2*V*I*cos(phi)/2.
+  // The fundamental of max(0, sin x) is sin(x)/2, so its RMS is Ipk/(2*sqrt2)
+  // and Q1 = V*I*sin(phi)/sqrt2.
+  {
+    const Record r = record(world().mains_loads, world().load_half);  // 5 A, pf 1
+    BOOST_TEST(relative_error(r.irms_a(L1), 5) < kKinkTolerance, r.irms_a(L1));
+    BOOST_TEST(relative_error(mean(r.i[L1]), 10 / kPi) < kKinkTolerance, mean(r.i[L1]));
+    BOOST_TEST(relative_error(r.p_w(L1), kSqrt2 * kVoltageV * 5 / 2) < kKinkTolerance, r.p_w(L1));
+    BOOST_TEST(std::abs(r.q_var(L1)) < kKinkTolerance * kVoltageV * 5, r.q_var(L1));
+  }
+  {
+    const Record r = record(world().mains_loads, world().load_half_lag);  // 5 A, pf 0.8
+    BOOST_TEST(relative_error(r.irms_a(L1), 5) < kKinkTolerance, r.irms_a(L1));
+    BOOST_TEST(relative_error(r.p_w(L1), kSqrt2 * kVoltageV * 5 * 0.8 / 2) < kKinkTolerance,
+               r.p_w(L1));
+    BOOST_TEST(relative_error(r.q_var(L1), kVoltageV * 5 * 0.6 / kSqrt2) < kKinkTolerance,
+               r.q_var(L1));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(no_current_on_a_lost_phase) {
+  const Record r = record(world().mains_loads_lost, world().load_on_lost);  // 6 A on L1, L2
+  BOOST_TEST(relative_error(r.irms_a(L1), 6) < 1e-9);
+  BOOST_TEST(rms(r.i[L2]) == 0.0);
+  BOOST_TEST(world().load_on_lost.current_at(L2, 1.0, world().mains_loads_lost) == 0.0);
+  BOOST_TEST(world().load_on_lost.current_at(L1, kPi / 2, world().mains_loads_lost) == 6 * kSqrt2,
+             boost::test_tools::tolerance(1e-12));
+}
+
+BOOST_AUTO_TEST_CASE(block_path_matches_closed_form) {
+  // current_at (std::sin) is the second implementation; add_current's
+  // oscillators must agree with it at every sample's angle.
+  Mains& mains = world().mains_loads;
+  for (Load* load : {&world().load_lag, &world().load_lead3, &world().load_harm, &world().load_half,
+                     &world().load_half_lag}) {
+    const Record r = record(mains, *load);
+    double worst = 0;
+    for (int p = 0; p < kPhases; ++p) {
+      for (std::size_t k = 0; k < r.i[p].size(); ++k) {
+        const double t = r.t0_s + static_cast<double>(k) / kRateHz;
+        const double theta = 2 * kPi * 50 * t - p * 2 * kPi / 3;
+        worst = std::max(
+            worst, std::abs(r.i[p][k] - load->current_at(static_cast<Phase>(p), theta, mains)));
+      }
+    }
+    BOOST_TEST(worst < 1e-9, load->name() << ": worst " << worst << " A");
+    // And the closed form against its defining formula at one angle.
+    const LoadConfig& c = load->config();
+    if (c.harmonics.empty() && c.waveform == LoadWaveform::sine) {
+      const double phi = (c.leading ? -1 : 1) * std::acos(c.power_factor);
+      BOOST_TEST(load->current_at(L1, 0.4, mains) == kSqrt2 * c.current_a * std::sin(0.4 - phi),
+                 boost::test_tools::tolerance(1e-12));
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(config_validation) {
+  LoadConfig ok;
+  ok.current_a = 3;
+  BOOST_TEST(Load::check(ok).empty());
+  LoadConfig bad = ok;
+  bad.power_factor = 1.2;
+  BOOST_TEST(!Load::check(bad).empty());
+  bad = ok;
+  bad.current_a = -1;
+  BOOST_TEST(!Load::check(bad).empty());
+  bad = ok;
+  bad.harmonics = {{1, 10, 0}};
+  BOOST_TEST(!Load::check(bad).empty());
+}
+
+BOOST_AUTO_TEST_SUITE_END()

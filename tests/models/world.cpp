@@ -1,0 +1,188 @@
+#include "world.h"
+
+namespace amprig::models::test {
+namespace {
+
+MainsConfig mains_config(double voltage_v = 230, double frequency_hz = 50) {
+  MainsConfig c;
+  c.voltage_v = voltage_v;
+  c.frequency_hz = frequency_hz;
+  return c;
+}
+
+LoadConfig load_config(std::string name, std::vector<Phase> phases, double current_a, double pf,
+                       bool leading = false) {
+  LoadConfig c;
+  c.name = std::move(name);
+  c.phases = std::move(phases);
+  c.current_a = current_a;
+  c.power_factor = pf;
+  c.leading = leading;
+  return c;
+}
+
+LoadConfig half_wave(LoadConfig c) {
+  c.waveform = LoadWaveform::half_wave_rectified;
+  return c;
+}
+
+LoadConfig with_harmonics(LoadConfig c, std::vector<Harmonic> h) {
+  c.harmonics = std::move(h);
+  return c;
+}
+
+MainsConfig with_sequence(MainsConfig c, std::array<Phase, kPhases> s) {
+  c.sequence = s;
+  return c;
+}
+
+MainsConfig rms_config() {
+  MainsConfig c = mains_config();
+  c.harmonics = {{3, 5, 30}, {5, 10, 0}, {7, 3, 90}};
+  c.level = {1.0, 0.9, 1.1};
+  return c;
+}
+
+MainsConfig lost_l2() {
+  MainsConfig c = mains_config();
+  c.lost = {false, true, false};
+  return c;
+}
+
+MainsConfig sagged_l2() {
+  MainsConfig c = mains_config();
+  c.level = {1.0, 0.9, 1.0};
+  return c;
+}
+
+MainsConfig harmonic_mains() {
+  MainsConfig c = mains_config();
+  c.harmonics = {{5, 10, 0}, {3, 4, 180}};
+  return c;
+}
+
+CtConfig ct_config() { return CtConfig{}; }  // ag63 defaults: 2100:1, 27 ohm, 0.8 deg
+
+CtConfig ct_with(void (*edit)(CtConfig&)) {
+  CtConfig c;
+  edit(c);
+  return c;
+}
+
+AdcModelConfig quiet_adc() {
+  AdcModelConfig c;
+  c.noise_lsb_rms = 0;
+  return c;
+}
+
+AdcModelConfig quant_adc() {
+  AdcModelConfig c;
+  c.resolution_bits = 12;
+  c.reference_v = 3.3;
+  c.bias_v = 1.6;
+  c.noise_lsb_rms = 0;
+  c.offset_lsb = 2.7;
+  c.gain_error_pct = 1.5;
+  return c;
+}
+
+AdcModelConfig noisy_adc(double noise_lsb, std::uint64_t seed) {
+  AdcModelConfig c;
+  c.noise_lsb_rms = noise_lsb;
+  c.seed = seed;
+  return c;
+}
+
+World* g_world = nullptr;
+
+}  // namespace
+
+Chain::Chain(const sc_core::sc_module_name& name, const MainsConfig& mains_config,
+             const LoadConfig& single_config, const LoadConfig& three_config,
+             const AdcModelConfig& adc_config)
+    : sc_core::sc_module(name),
+      mains("mains", mains_config),
+      single("single", single_config),
+      three("three", three_config),
+      cp("cp"),
+      ct1("ct1", ct_with([](CtConfig& c) { c.phase = L1; })),
+      ct2("ct2", ct_with([](CtConfig& c) { c.phase = L2; })),
+      ct3("ct3", ct_with([](CtConfig& c) { c.phase = L3; })),
+      v1("v1", DividerConfig{1.0e6, 2.4e3, L1, true}),
+      v2("v2", DividerConfig{1.0e6, 2.4e3, L2, true}),
+      v3("v3", DividerConfig{1.0e6, 2.4e3, L3, true}),
+      adc("adc", adc_config) {
+  cp.mains.bind(mains.out);
+  cp.sources.bind(single.out);
+  cp.sources.bind(three.out);
+  for (VoltageDivider* v : {&v1, &v2, &v3}) v->line.bind(cp.out);
+  for (CurrentTransformer* ct : {&ct1, &ct2, &ct3}) ct->primary.bind(cp.out);
+  adc.in[fw::hal::kV1].bind(v1.out);
+  adc.in[fw::hal::kV2].bind(v2.out);
+  adc.in[fw::hal::kV3].bind(v3.out);
+  adc.in[fw::hal::kI1].bind(ct1.out);
+  adc.in[fw::hal::kI2].bind(ct2.out);
+  adc.in[fw::hal::kI3].bind(ct3.out);
+}
+
+World::World()
+    : mains_rms("mains_rms", rms_config()),
+      mains_seq123("mains_seq123", mains_config()),
+      mains_seq132("mains_seq132", with_sequence(mains_config(), {L1, L3, L2})),
+      mains_seq231("mains_seq231", with_sequence(mains_config(), {L2, L3, L1})),
+      mains_lost("mains_lost", lost_l2()),
+      mains_long("mains_long", mains_config(230, 49.97)),
+      mains_step("mains_step", mains_config()),
+      mains_cache("mains_cache", mains_config()),
+      mains_closed_form("mains_closed_form", rms_config()),
+      mains_loads("mains_loads", mains_config()),
+      mains_loads_lost("mains_loads_lost", lost_l2()),
+      load_lag("load_lag", load_config("lag", {L1}, 10, 0.8)),
+      load_lead3("load_lead3", load_config("lead3", {L1, L2, L3}, 4, 0.9, true)),
+      load_harm("load_harm",
+                with_harmonics(load_config("harm", {L1}, 8, 0.95), {{3, 30, 0}, {5, 20, 45}})),
+      load_half("load_half", half_wave(load_config("half", {L1}, 5, 1.0))),
+      load_half_lag("load_half_lag", half_wave(load_config("half_lag", {L1}, 5, 0.8))),
+      load_on_lost("load_on_lost", load_config("on_lost", {L1, L2}, 6, 1.0)),
+      mains_cp("mains_cp", sagged_l2()),
+      mains_cp_harm("mains_cp_harm", harmonic_mains()),
+      cp_a("cp_a", load_config("a", {L1}, 10, 0.8)),
+      cp_b("cp_b", load_config("b", {L1, L2, L3}, 4, 0.9, true)),
+      cp_c("cp_c", half_wave(load_config("c", {L2}, 5, 1.0))),
+      cp_harm_load("cp_harm_load", load_config("h", {L1}, 6, 0.7)),
+      cp("cp"),
+      cp_empty("cp_empty"),
+      cp_harm("cp_harm"),
+      ct50("ct50", ct_config()),
+      ct60("ct60", ct_config()),
+      ct_ratio("ct_ratio", ct_with([](CtConfig& c) { c.ratio_error_pct = 1.5; })),
+      ct_rev("ct_rev", ct_with([](CtConfig& c) { c.reversed = true; })),
+      ct_wrong("ct_wrong", ct_with([](CtConfig& c) { c.phase = L2; })),
+      ct_open("ct_open", ct_config()),
+      ct_sat_lo("ct_sat_lo", ct_config()),
+      ct_sat_hi("ct_sat_hi", ct_config()),
+      ct_halfwave("ct_halfwave", ct_config()),
+      ct_ideal("ct_ideal", ct_with([](CtConfig& c) { c.phase_displacement_deg = 0; })),
+      divider("divider", DividerConfig{1.0e6, 2.4e3, L2, true}),
+      divider_open("divider_open", DividerConfig{1.0e6, 2.4e3, L1, false}),
+      adc_quant("adc_quant", quant_adc()),
+      adc_noise("adc_noise", noisy_adc(3.0, 11)),
+      adc_seed_a("adc_seed_a", noisy_adc(2.0, 7)),
+      adc_seed_b("adc_seed_b", noisy_adc(2.0, 7)),
+      adc_seed_c("adc_seed_c", noisy_adc(2.0, 8)),
+      adc_ctl("adc_ctl", quiet_adc()),
+      chain("chain", mains_config(), load_config("single", {L1}, 10, 1.0),
+            load_config("three", {L1, L2, L3}, 4, 0.9), quiet_adc()) {
+  cp.mains.bind(mains_cp.out);
+  cp.sources.bind(cp_a.out);
+  cp.sources.bind(cp_b.out);
+  cp.sources.bind(cp_c.out);
+  cp_empty.mains.bind(mains_cp_harm.out);
+  cp_harm.mains.bind(mains_cp_harm.out);
+  cp_harm.sources.bind(cp_harm_load.out);
+  g_world = this;
+}
+
+World& world() { return *g_world; }
+
+}  // namespace amprig::models::test

@@ -1,0 +1,118 @@
+#pragma once
+// Every model instance the tests use. SystemC elaborates once per process, so
+// all modules are built up front by the global fixture (test_main.cpp), which
+// then runs sc_start(SC_ZERO_TIME) to complete port binding. Tests call the
+// models' interface methods directly; the ADC and chain tests advance
+// simulated time with further sc_start() calls and so never assume it is 0.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <systemc>
+#include <vector>
+
+#include "adc/behavioural_adc.h"
+#include "ct/current_transformer.h"
+#include "fakes.h"
+#include "frontend/voltage_divider.h"
+#include "loads/load.h"
+#include "mains/mains.h"
+#include "plant/connection_point.h"
+
+namespace amprig::models::test {
+
+// Hands out consecutive blocks of a fixed size and rate.
+class BlockClock {
+ public:
+  BlockClock(double rate_hz, std::size_t n) : m_rate_hz(rate_hz), m_n(n) {}
+  BlockTime next() {
+    BlockTime t;
+    t.index = m_next_index;
+    t.t0_s = static_cast<double>(m_next_index) / m_rate_hz;
+    t.dt_s = 1.0 / m_rate_hz;
+    t.n = m_n;
+    m_next_index += m_n;
+    return t;
+  }
+  std::uint64_t next_index() const { return m_next_index; }
+  double rate_hz() const { return m_rate_hz; }
+  std::size_t n() const { return m_n; }
+
+ private:
+  double m_rate_hz;
+  std::size_t m_n;
+  std::uint64_t m_next_index = 0;
+};
+
+// A CT fed by a scripted primary.
+struct CtBench {
+  FakePlant plant;
+  CurrentTransformer ct;
+  CtBench(const char* name, const CtConfig& config) : ct(name, config) { ct.primary.bind(plant); }
+};
+
+struct DividerBench {
+  FakePlant plant;
+  VoltageDivider divider;
+  DividerBench(const char* name, const DividerConfig& config) : divider(name, config) {
+    divider.line.bind(plant);
+  }
+};
+
+// An ADC whose six inputs are scripted channels.
+struct AdcBench {
+  std::array<FakeChannel, fw::hal::kAdcChannels> channels;
+  BehaviouralAdc adc;
+  AdcBench(const char* name, const AdcModelConfig& config) : adc(name, config) {
+    for (std::size_t c = 0; c < channels.size(); ++c) adc.in[c].bind(channels[c]);
+  }
+};
+
+// The whole plant chain the rig builds: mains -> loads -> connection point ->
+// CTs and dividers -> ADC.
+struct Chain : sc_core::sc_module {
+  Mains mains;
+  Load single;  // L1 only
+  Load three;   // balanced on L1..L3
+  ConnectionPoint cp;
+  CurrentTransformer ct1, ct2, ct3;
+  VoltageDivider v1, v2, v3;
+  BehaviouralAdc adc;
+
+  Chain(const sc_core::sc_module_name& name, const MainsConfig& mains_config,
+        const LoadConfig& single_config, const LoadConfig& three_config,
+        const AdcModelConfig& adc_config);
+};
+
+struct World {
+  // Mains
+  Mains mains_rms;
+  Mains mains_seq123, mains_seq132, mains_seq231;
+  Mains mains_lost;
+  Mains mains_long;
+  Mains mains_step;
+  Mains mains_cache;
+  Mains mains_closed_form;
+  // Loads, all fed by mains_loads (or mains_loads_lost)
+  Mains mains_loads, mains_loads_lost;
+  Load load_lag, load_lead3, load_harm, load_half, load_half_lag, load_on_lost;
+  // Connection points
+  Mains mains_cp, mains_cp_harm;
+  Load cp_a, cp_b, cp_c, cp_harm_load;
+  ConnectionPoint cp, cp_empty, cp_harm;
+  // CTs
+  CtBench ct50, ct60, ct_ratio, ct_rev, ct_wrong, ct_open, ct_sat_lo, ct_sat_hi, ct_halfwave,
+      ct_ideal;
+  // Voltage terminal
+  DividerBench divider, divider_open;
+  // ADC
+  AdcBench adc_quant, adc_noise, adc_seed_a, adc_seed_b, adc_seed_c, adc_ctl;
+  // End to end
+  Chain chain;
+
+  World();
+};
+
+// The instance built by the global fixture.
+World& world();
+
+}  // namespace amprig::models::test

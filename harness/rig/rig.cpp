@@ -80,10 +80,16 @@ const models::PhaseTruth& Rig::truth(models::Phase phase) {
 }
 
 void Rig::register_signals() {
+  struct Range {
+    double min = -1e300;
+    double max = 1e300;
+  };
   auto number = [this](std::string name, std::string unit, std::string description,
                        std::function<double()> get, std::function<void(double)> set = {},
-                       bool fault = false) {
+                       bool fault = false, Range range = {}) {
     Signal s;
+    s.min = range.min;
+    s.max = range.max;
     s.name = std::move(name);
     s.type = SignalType::number;
     s.unit = std::move(unit);
@@ -160,10 +166,7 @@ void Rig::register_signals() {
 
     number("mains." + p + ".level", "", "sag (<1) / swell (>1) factor of this phase",
            [this, k] { return m_mains.config().level[k]; },
-           [this, k](double v) {
-             if (v < 0 || v > 2) throw std::invalid_argument("level must be in [0, 2]");
-             m_mains.config().level[k] = v;
-           });
+           [this, k](double v) { m_mains.config().level[k] = v; }, false, Range{0, 2});
     boolean("mains." + p + ".lost", "phase lost upstream (fault)",
             [this, k] { return m_mains.config().lost[k]; },
             [this, k](bool v) { m_mains.config().lost[k] = v; }, true);
@@ -179,7 +182,7 @@ void Rig::register_signals() {
             [c] { return c->config().connected; }, [c](bool v) { c->config().connected = v; }, true);
     number(ct + ".ratio_error_pct", "%", "CT ratio error, + reads high",
            [c] { return c->config().ratio_error_pct; },
-           [c](double v) { c->config().ratio_error_pct = v; }, true);
+           [c](double v) { c->config().ratio_error_pct = v; }, true, Range{-20, 20});
     boolean(ct + ".saturated", "the CT core saturated in the last block",
             [c] { return c->saturated(); });
 
@@ -205,45 +208,30 @@ void Rig::register_signals() {
   number("plant.frequency_hz", "Hz", "true mains frequency", [this] { return m_mains.frequency_hz(); });
 
   number("mains.voltage_v", "V", "nominal RMS phase voltage", [this] { return m_mains.config().voltage_v; },
-         [this](double v) {
-           if (v < 0 || v > 500) throw std::invalid_argument("voltage_v must be in [0, 500]");
-           m_mains.config().voltage_v = v;
-         });
+         [this](double v) { m_mains.config().voltage_v = v; }, false, Range{0, 500});
   number("mains.frequency_hz", "Hz", "mains frequency", [this] { return m_mains.config().frequency_hz; },
-         [this](double v) {
-           if (v < 45 || v > 65) throw std::invalid_argument("frequency_hz must be in [45, 65]");
-           m_mains.config().frequency_hz = v;
-         });
+         [this](double v) { m_mains.config().frequency_hz = v; }, false, Range{45, 65});
 
   for (auto& load : m_loads) {
     auto* l = load.get();
     const std::string base = "loads." + l->config().name + ".";
     number(base + "current_a", "A", "RMS current the load draws per phase",
            [l] { return l->config().current_a; },
-           [l](double v) {
-             if (v < 0) throw std::invalid_argument("current_a must be >= 0");
-             l->config().current_a = v;
-           });
+           [l](double v) { l->config().current_a = v; }, false, Range{0, 1e5});
     number(base + "power_factor", "", "displacement power factor of the load",
            [l] { return l->config().power_factor; },
-           [l](double v) {
-             if (v < 0 || v > 1) throw std::invalid_argument("power_factor must be in [0, 1]");
-             l->config().power_factor = v;
-           });
+           [l](double v) { l->config().power_factor = v; }, false, Range{0, 1});
   }
 
   number("adc.offset_lsb", "LSB", "offset added to every ADC channel (fault)",
          [this] { return m_adc.config().offset_lsb; },
-         [this](double v) { m_adc.config().offset_lsb = v; }, true);
+         [this](double v) { m_adc.config().offset_lsb = v; }, true, Range{-30000, 30000});
   number("adc.noise_lsb_rms", "LSB", "ADC noise per sample",
          [this] { return m_adc.config().noise_lsb_rms; },
-         [this](double v) {
-           if (v < 0) throw std::invalid_argument("noise_lsb_rms must be >= 0");
-           m_adc.config().noise_lsb_rms = v;
-         }, true);
+         [this](double v) { m_adc.config().noise_lsb_rms = v; }, true, Range{0, 1000});
   number("adc.gain_error_pct", "%", "ADC gain error (fault)",
          [this] { return m_adc.config().gain_error_pct; },
-         [this](double v) { m_adc.config().gain_error_pct = v; }, true);
+         [this](double v) { m_adc.config().gain_error_pct = v; }, true, Range{-20, 20});
   number("adc.clipped_samples", "", "samples clipped at the ADC's rails since start",
          [this] { return static_cast<double>(m_adc.clipped_samples()); });
 

@@ -29,8 +29,58 @@ SimTimeNs now_ns() {
 
 StepRunner::StepRunner(const sc_core::sc_module_name& name, Rig& rig, ScenarioResult& result)
     : sc_core::sc_module(name), m_rig(rig), m_result(result) {
+  validate();
   SC_HAS_PROCESS(StepRunner);
   SC_THREAD(run);
+}
+
+void StepRunner::validate() const {
+  const SignalRegistry& signals = m_rig.signals();
+  auto lookup = [&](const std::string& name, const SourceRef& where,
+                    const std::string& key) -> const Signal& {
+    try {
+      return signals.at(name);
+    } catch (const std::out_of_range& e) {
+      throw ScenarioError(where, key, e.what());
+    }
+  };
+  for (const Step& step : m_rig.scenario().steps) {
+    for (const Assignment& a : step.sets) {
+      const std::string key = "set." + a.signal;
+      const Signal& s = lookup(a.signal, a.where, key);
+      if (!s.settable()) {
+        throw ScenarioError(a.where, key, a.signal + " is read-only (a measurement, not an input)");
+      }
+      try {
+        parse_value(s, a.value);
+      } catch (const std::invalid_argument& e) {
+        throw ScenarioError(a.where, key, e.what());
+      }
+    }
+    for (const Expectation& e : step.expects) {
+      const std::string key = "expect." + e.signal;
+      const Signal& s = lookup(e.signal, e.where, key);
+      if (e.kind == Expectation::Kind::exact) {
+        try {
+          parse_value(s, e.exact);
+        } catch (const std::invalid_argument& err) {
+          throw ScenarioError(e.where, key, err.what());
+        }
+        continue;
+      }
+      if (s.type != SignalType::number) {
+        throw ScenarioError(e.where, key,
+                            "a tolerance or range needs a numeric signal; " + e.signal + " is " +
+                                describe_type(s));
+      }
+      if (e.kind == Expectation::Kind::tolerance && !e.value) {
+        const Signal& ref = lookup(e.value_signal, e.where, key + ".value");
+        if (ref.type != SignalType::number) {
+          throw ScenarioError(e.where, key + ".value", e.value_signal + " is not a numeric signal");
+        }
+      }
+    }
+  }
 }
 
 void StepRunner::apply_sets(const Step& step) {

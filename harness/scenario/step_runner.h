@@ -20,6 +20,9 @@ class StepRunner : public sc_core::sc_module {
     bool failed = false;
   };
 
+  // Checks every name, value and comparison the steps use, so that a malformed
+  // step is reported before simulation starts. Throws ScenarioError.
+  void validate() const;
   void run();  // SC_THREAD
   void apply_sets(const Step& step);
   // Evaluates every expectation of `step`; fills `failures` with those that do not hold now.

@@ -62,6 +62,19 @@ Value parse_value(const Signal& signal, const std::string& text) {
                                     (signal.unit.empty() ? "" : " in " + signal.unit) + ", not '" +
                                     text + "'");
       }
+      if (v < signal.min || v > signal.max) {
+        std::ostringstream range;
+        range << signal.name << " takes values ";
+        if (signal.min > -1e300 && signal.max < 1e300) {
+          range << "in [" << signal.min << ", " << signal.max << "]";
+        } else if (signal.max < 1e300) {
+          range << "of at most " << signal.max;
+        } else {
+          range << "of at least " << signal.min;
+        }
+        range << (signal.unit.empty() ? "" : " " + signal.unit) << ", not " << text;
+        throw std::invalid_argument(range.str());
+      }
       return v;
     }
     case SignalType::boolean:

@@ -19,6 +19,8 @@ struct Signal {
   SignalType type = SignalType::number;
   std::string unit;                  // number: "V", "A", ...; empty if none
   std::vector<std::string> choices;  // choice: the allowed values
+  double min = -1e300;               // number: the settable range
+  double max = 1e300;
   std::string description;
   std::function<Value()> get;
   std::function<void(const Value&)> set;  // empty: read-only

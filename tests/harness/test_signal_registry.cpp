@@ -10,12 +10,26 @@ BOOST_AUTO_TEST_CASE(registry_types_values_and_suggests_names) {
   double current_a = 0;
   bool reversed = false;
   std::string led = "off";
-  r.add(Signal{"loads.oven.current_a", SignalType::number, "A", {}, "", [&] { return Value(current_a); },
-               [&](const Value& v) { current_a = std::get<double>(v); }, false});
-  r.add(Signal{"ct2.reversed", SignalType::boolean, "", {}, "", [&] { return Value(reversed); },
-               [&](const Value& v) { reversed = std::get<bool>(v); }, true});
-  r.add(Signal{"led.current", SignalType::choice, "", {"green", "red", "off"}, "",
-               [&] { return Value(led); }, {}, false});
+  Signal current;
+  current.name = "loads.oven.current_a";
+  current.unit = "A";
+  current.max = 100;
+  current.get = [&] { return Value(current_a); };
+  current.set = [&](const Value& v) { current_a = std::get<double>(v); };
+  r.add(current);
+  Signal ct;
+  ct.name = "ct2.reversed";
+  ct.type = SignalType::boolean;
+  ct.get = [&] { return Value(reversed); };
+  ct.set = [&](const Value& v) { reversed = std::get<bool>(v); };
+  ct.fault = true;
+  r.add(ct);
+  Signal lamp;
+  lamp.name = "led.current";
+  lamp.type = SignalType::choice;
+  lamp.choices = {"green", "red", "off"};
+  lamp.get = [&] { return Value(led); };
+  r.add(lamp);
 
   r.set_from_text("loads.oven.current_a", "12.5");
   BOOST_TEST(current_a == 12.5);
@@ -24,6 +38,13 @@ BOOST_AUTO_TEST_CASE(registry_types_values_and_suggests_names) {
   BOOST_TEST(std::get<std::string>(r.get("led.current")) == "off");
 
   BOOST_CHECK_THROW(r.set_from_text("loads.oven.current_a", "twelve"), std::invalid_argument);
+  try {
+    r.set_from_text("loads.oven.current_a", "150");
+    BOOST_FAIL("no error");
+  } catch (const std::invalid_argument& e) {
+    BOOST_TEST(std::string(e.what()).find("takes values of at most 100 A, not 150") != std::string::npos);
+  }
+  BOOST_TEST(current_a == 12.5);  // a rejected value is never stored
   BOOST_CHECK_THROW(r.set_from_text("ct2.reversed", "maybe"), std::invalid_argument);
   BOOST_CHECK_THROW(r.set_from_text("led.current", "green"), std::invalid_argument);  // read-only
   try {

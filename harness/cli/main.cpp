@@ -34,6 +34,8 @@ commands:
       -j N                scenarios in parallel (default: number of cores)
       --timeout DUR       wall-clock limit per scenario (default 10min)
       -v, --verbose       show the rig's log (info level) for each scenario
+      --log MODULE=LEVEL  log level for one module and those below it, e.g. rig.ct2=debug
+                          (levels: debug, info, warning, error, quiet)
   signals [FILE]      list every signal (of FILE's rig, or of the default ag63 rig) with units
   faults [FILE]       list the settable fault-injection signals
   bench               print the real-time factor of the reference rig
@@ -81,6 +83,7 @@ int command_run(const std::vector<std::string>& args) {
   options.jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::string junit, report;
   std::vector<std::string> inputs;
+  bool show_output = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&]() -> std::string {
@@ -106,6 +109,15 @@ int command_run(const std::vector<std::string>& args) {
       options.timeout_s = seconds(value());
     } else if (a == "-v" || a == "--verbose") {
       set_log_level(LogLevel::info);
+    } else if (a == "--log") {
+      const std::string spec = value();
+      const auto eq = spec.find('=');
+      LogLevel level;
+      if (eq == std::string::npos || !parse_log_level(spec.substr(eq + 1), &level)) {
+        throw std::invalid_argument("--log takes MODULE=LEVEL, e.g. rig.ct2=debug");
+      }
+      set_log_level(spec.substr(0, eq), level);
+      show_output = true;
     } else if (!a.empty() && a[0] == '-') {
       throw std::invalid_argument("unknown option " + a);
     } else {
@@ -117,10 +129,12 @@ int command_run(const std::vector<std::string>& args) {
   const auto files = collect(inputs);
   const auto started = std::chrono::steady_clock::now();
   const auto results = run_scenarios(
-      files, options, [](const ScenarioResult& r, std::size_t done, std::size_t total) {
-        std::printf("[%3zu/%zu] %-5s %s (%.2f s)\n", done, total, to_string(r.outcome),
+      files, options, [&](const ScenarioResult& r, std::size_t done, std::size_t total) {
+        std::printf("[%3zu/%zu] %-5s %s (%.3f s)\n", done, total, to_string(r.outcome),
                     r.id.c_str(), r.wall_s);
-        if (log_level() <= LogLevel::info && !r.output.empty()) std::printf("%s", r.output.c_str());
+        if ((show_output || log_level() <= LogLevel::info) && !r.output.empty()) {
+          std::printf("%s", r.output.c_str());
+        }
         std::fflush(stdout);
       });
   const double wall_s =

@@ -55,7 +55,7 @@ void print_summary(std::ostream& out, const std::vector<ScenarioResult>& results
   for (const auto& r : results) {
     out << std::left << std::setw(static_cast<int>(width)) << r.id << "  " << std::setw(6)
         << to_string(r.outcome) << std::right << std::setw(8) << r.expectations << std::setw(8)
-        << r.failed << std::setw(10) << fixed(r.sim_s, 1) << std::setw(10) << fixed(r.wall_s, 2)
+        << r.failed << std::setw(10) << fixed(r.sim_s, 1) << std::setw(10) << fixed(r.wall_s, 3)
         << "\n";
     sim_s += r.sim_s;
     switch (r.outcome) {

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "rig/sim_log.h"
+
 namespace amprig {
 namespace {
 
@@ -61,6 +63,10 @@ void Rig::main_loop() {
     SC_REPORT_ERROR(name(), (std::string("firmware failed to start: ") + fw::to_string(status)).c_str());
     return;
   }
+  log_line(LogLevel::info, name(),
+           std::string("firmware started: ") + fw::board_design(m_scenario.device.variant).id + ", " +
+               std::to_string(m_scenario.device.sample_rate_hz) + " Hz, " +
+               std::to_string(config.dma_frames_per_half) + " frames per DMA half-buffer");
   const sc_core::sc_time period(kPollPeriodS, sc_core::SC_SEC);
   for (;;) {
     wait(period);

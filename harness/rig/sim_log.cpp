@@ -1,12 +1,14 @@
 #include "rig/sim_log.h"
 
 #include <cstdio>
+#include <map>
 #include <systemc>
 
 namespace amprig {
 namespace {
 
 LogLevel g_level = LogLevel::warning;
+std::map<std::string, LogLevel> g_module_levels;
 int g_problems = 0;
 
 const char* level_name(LogLevel level) {
@@ -29,9 +31,8 @@ void report_handler(const sc_core::sc_report& report, const sc_core::sc_actions&
     case sc_core::SC_FATAL: level = LogLevel::error; ++g_problems; break;
     default: break;
   }
-  const char* where = report.get_process_name();
-  log_line(level, where != nullptr && *where ? where : "systemc",
-           std::string(report.get_msg_type()) + ": " + report.get_msg());
+  // Models report with their hierarchical name as the message type.
+  log_line(level, report.get_msg_type(), report.get_msg());
   // Errors still stop the run the SystemC way (an exception the runner reports).
   if (actions & sc_core::SC_THROW) throw report;
   if (actions & sc_core::SC_ABORT) std::abort();
@@ -40,10 +41,37 @@ void report_handler(const sc_core::sc_report& report, const sc_core::sc_actions&
 }  // namespace
 
 void set_log_level(LogLevel level) { g_level = level; }
+void set_log_level(const std::string& module, LogLevel level) { g_module_levels[module] = level; }
 LogLevel log_level() { return g_level; }
 
+LogLevel log_level(const std::string& module) {
+  LogLevel level = g_level;
+  std::size_t best = 0;
+  for (const auto& [prefix, l] : g_module_levels) {
+    const bool matches = module.compare(0, prefix.size(), prefix) == 0 &&
+                         (module.size() == prefix.size() || module[prefix.size()] == '.');
+    if (matches && prefix.size() >= best) {
+      best = prefix.size();
+      level = l;
+    }
+  }
+  return level;
+}
+
+bool parse_log_level(const std::string& text, LogLevel* out) {
+  static const std::map<std::string, LogLevel> kNames = {{"debug", LogLevel::debug},
+                                                        {"info", LogLevel::info},
+                                                        {"warning", LogLevel::warning},
+                                                        {"error", LogLevel::error},
+                                                        {"quiet", LogLevel::quiet}};
+  const auto it = kNames.find(text);
+  if (it == kNames.end()) return false;
+  *out = it->second;
+  return true;
+}
+
 void log_line(LogLevel level, const std::string& module, const std::string& message) {
-  if (level < g_level) return;
+  if (level < log_level(module)) return;
   const double t_s = sc_core::sc_is_running() || sc_core::sc_time_stamp() > sc_core::SC_ZERO_TIME
                          ? sc_core::sc_time_stamp().to_seconds()
                          : 0.0;
@@ -54,6 +82,8 @@ void log_line(LogLevel level, const std::string& module, const std::string& mess
 
 void install_systemc_report_handler() {
   sc_core::sc_report_handler::set_handler(report_handler);
+  // sc_stop() is how every run ends; saying so adds nothing.
+  sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
   sc_core::sc_report_handler::set_actions(sc_core::SC_ERROR, sc_core::SC_DISPLAY | sc_core::SC_THROW);
   sc_core::sc_report_handler::set_actions(sc_core::SC_FATAL, sc_core::SC_DISPLAY | sc_core::SC_THROW);
 }

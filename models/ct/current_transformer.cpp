@@ -104,6 +104,7 @@ void CurrentTransformer::warm_start(const BlockTime& time, const double* primary
 void CurrentTransformer::sample(const BlockTime& time, double* pin_v) {
   const CtConfig& cfg = m_config;
   const std::size_t n = time.n;
+  const bool was_saturated = m_saturated;
   m_saturated = false;
   if (!cfg.connected) {
     // An open secondary carries no current; when it is closed again the core
@@ -195,6 +196,9 @@ void CurrentTransformer::sample(const BlockTime& time, double* pin_v) {
   m_flux_vs = flux;
   m_prev_secondary_a = is_a;
   m_have_state = true;
+  if (saturated != was_saturated) {
+    SC_REPORT_INFO(name(), saturated ? "core saturated" : "core out of saturation");
+  }
   m_saturated = saturated;
 }
 

@@ -31,8 +31,11 @@ void report_handler(const sc_core::sc_report& report, const sc_core::sc_actions&
     case sc_core::SC_FATAL: level = LogLevel::error; ++g_problems; break;
     default: break;
   }
-  // Models report with their hierarchical name as the message type.
-  log_line(level, report.get_msg_type(), report.get_msg());
+  // Models report with their hierarchical name as the message type. The kernel's
+  // own notes ("simulation stopped by user" ends every run) are debug chatter.
+  const std::string type = report.get_msg_type();
+  if (level == LogLevel::info && type.rfind("/OSCI/", 0) == 0) level = LogLevel::debug;
+  log_line(level, type, report.get_msg());
   // Errors still stop the run the SystemC way (an exception the runner reports).
   if (actions & sc_core::SC_THROW) throw report;
   if (actions & sc_core::SC_ABORT) std::abort();
@@ -82,8 +85,6 @@ void log_line(LogLevel level, const std::string& module, const std::string& mess
 
 void install_systemc_report_handler() {
   sc_core::sc_report_handler::set_handler(report_handler);
-  // sc_stop() is how every run ends; saying so adds nothing.
-  sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
   sc_core::sc_report_handler::set_actions(sc_core::SC_ERROR, sc_core::SC_DISPLAY | sc_core::SC_THROW);
   sc_core::sc_report_handler::set_actions(sc_core::SC_FATAL, sc_core::SC_DISPLAY | sc_core::SC_THROW);
 }

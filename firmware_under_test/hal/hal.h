@@ -83,6 +83,13 @@ class Button {
   virtual bool pressed() const = 0;
 };
 
+// The sensor cartridge's presence contact (ag63); older variants report it always present.
+class CartridgeSense {
+ public:
+  virtual ~CartridgeSense() = default;
+  virtual bool present() const = 0;
+};
+
 enum class LogLevel : std::uint8_t { debug, info, warning, error };
 
 class Log {
@@ -98,6 +105,7 @@ struct Hal {
   Nvm& nvm;
   NetworkLink& link;
   Button& button;
+  CartridgeSense& cartridge;
   Log& log;
 };
 

@@ -7,6 +7,7 @@
 #include "core/span.h"
 #include "core/status.h"
 #include "hal/hal.h"
+#include "settings/installation.h"
 
 namespace amprig::fw {
 
@@ -24,7 +25,11 @@ struct MeteringConfig {
   float window_s = 0.2f;  // whole cycles closest to this (10 at 50 Hz, 12 at 60 Hz)
   float sync_min_voltage_v = 20.0f;  // below this a voltage cannot be the cycle reference
   ChannelCalibration voltage[kPhases];
-  ChannelCalibration current[kPhases];
+  ChannelCalibration current[kPhases];  // per CT input (calibration belongs to the input)
+  // Which CT input feeds each phase's current, and with which sign. Outputs are
+  // per grid phase: phase[p].current_a is the input k with scheme.phase[k] == p.
+  // Must be a permutation (check_settings guarantees it).
+  CurrentScheme scheme{};
 };
 
 struct PhaseMeasurement {

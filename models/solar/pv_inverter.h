@@ -1,0 +1,64 @@
+#pragma once
+// A grid-tied PV inverter: feeds power into the building on one phase or on
+// three (split equally), following a power profile over time, optionally with
+// reactive power. Its current flows out of the building when the loads take
+// less than it produces: the meter then sees export.
+#include <string>
+#include <systemc>
+#include <vector>
+
+#include "common/interfaces.h"
+
+namespace amprig::models {
+
+enum class SolarProfile { constant, ramp, clear_sky };
+
+// A cloud passing: output drops by `depth` (0..1) of what it would be, over
+// `edge_s` seconds, stays down for `duration_s`, and recovers over `edge_s`.
+struct Cloud {
+  double start_s = 0;
+  double duration_s = 5;
+  double depth = 0.7;
+  double edge_s = 1;
+};
+
+struct SolarConfig {
+  std::vector<Phase> phases{L1, L2, L3};
+  SolarProfile profile = SolarProfile::constant;
+  double power_w = 0;            // constant: the output; clear_sky: the noon peak (all phases)
+  double ramp_from_w = 0;        // ramp: from this at ramp_start_s ...
+  double ramp_start_s = 0;
+  double ramp_duration_s = 60;   // ... to power_w after this long
+  double sunrise_h = 6;          // clear_sky: output is power_w * sin(pi * (h - rise) / (set - rise))^1.2
+  double sunset_h = 20;          //   between sunrise and sunset, 0 otherwise
+  double start_time_of_day_h = 0;  // clear_sky: the time of day at simulated t = 0
+  std::vector<Cloud> clouds;
+  double reactive_var = 0;       // total; + the inverter absorbs reactive power (looks inductive)
+};
+
+class PvInverter : public sc_core::sc_module, public current_source_if {
+ public:
+  sc_core::sc_export<current_source_if> out;
+
+  // Throws std::invalid_argument when `config` is out of range.
+  PvInverter(const sc_core::sc_module_name& name, const SolarConfig& config);
+  static std::string check(const SolarConfig& config);  // empty when valid
+
+  SolarConfig& config() { return m_config; }
+  const SolarConfig& config() const { return m_config; }
+  // Active power the profile gives at simulated time t_s (all phases, >= 0).
+  double power_at(double t_s) const;
+  // Active power fed in during the last block (all phases; 0 on lost phases).
+  double power_w() const { return m_power_w; }
+
+  void add_current(const MainsBlock& mains, CurrentBlock& out) override;
+  // Steady state at the present output: the current into the building (negative
+  // when feeding in) at voltage angle theta.
+  double current_at(Phase phase, double theta_rad, const mains_if& mains) const override;
+
+ private:
+  SolarConfig m_config;
+  double m_power_w = 0;
+};
+
+}  // namespace amprig::models

@@ -5,35 +5,71 @@
 namespace amprig::fw {
 namespace {
 
-// The voltage LED's "measurement OK": a phase at a plausible mains level, not pickup on an open
-// terminal.
-constexpr float kVoltagePresentV = 50.0f;
+// A press must hold this long: contact bounce and a brushed button are not presses.
+constexpr std::uint64_t kButtonDebounceUs = 50'000;
+
+bool same_scheme(const CurrentScheme& a, const CurrentScheme& b) {
+  for (int k = 0; k < kPhases; ++k) {
+    if (a.phase[k] != b.phase[k] || a.inverted[k] != b.inverted[k]) return false;
+  }
+  return true;
+}
 
 }  // namespace
 
-Firmware::Firmware(const hal::Hal& hal) : m_hal(hal) {}
+Firmware::Firmware(const hal::Hal& hal) : m_hal(hal), m_store(m_hal.nvm) {}
 
 Status Firmware::start(const FirmwareConfig& config) {
   if (m_running) return Status::failed_precondition;
   if (config.dma_frames_per_half < 1 || config.dma_frames_per_half > kMaxDmaFramesPerHalf) {
     return Status::invalid_argument;
   }
-  const Status metering = m_metering.configure(config.metering);
-  if (metering != Status::ok) return metering;
   m_config = config;
+  return boot();
+}
+
+Status Firmware::boot() {
+  m_rebooting = false;
+  m_running = false;
+  m_diagnosed_window = 0;
+  for (bool& known : m_led_known) known = false;
+
+  InstallationSettings loaded;
+  const Status load_status = m_store.load(&loaded);
+  if (load_status != Status::ok) {
+    m_hal.log.write(hal::LogLevel::warning, "no valid installation settings in NVM: defaults");
+    loaded = InstallationSettings{};
+  } else if (check_settings(loaded, board_design(m_config.variant)) != nullptr) {
+    // Stored by a firmware with other limits, or for another variant.
+    m_hal.log.write(hal::LogLevel::warning, "stored installation settings invalid: defaults");
+    loaded = InstallationSettings{};
+  }
+  m_settings = loaded;
+
+  // A fresh object, not restart(): a boot loses RAM, the energy registers included.
+  m_metering = Metering{};
+  const Status metering = m_metering.configure(metering_config());
+  if (metering != Status::ok) return metering;
+  m_diagnostics.configure(diagnostics_config());
+  m_diagnostics.reset();
+
+  m_button_level = m_hal.button.pressed();
+  m_button_stable = m_button_level;  // a button held through the boot is no new press
+  m_button_level_since_us = m_hal.clock.now_us();
 
   hal::AdcConfig adc;
-  adc.sample_rate_hz = config.metering.sample_rate_hz;
+  adc.sample_rate_hz = m_config.metering.sample_rate_hz;
   adc.channels = hal::kAdcChannels;
-  const std::size_t codes = 2 * std::size_t{config.dma_frames_per_half} * hal::kAdcChannels;
+  const std::size_t codes = 2 * std::size_t{m_config.dma_frames_per_half} * hal::kAdcChannels;
   // Running before the DMA starts: a driver may complete the first half before start() returns.
   m_running = true;
+  m_dma_running = true;
   const Status adc_status = m_hal.adc.start(adc, Span<hal::AdcCode>(m_dma_buffer, codes), *this);
   if (adc_status != Status::ok) {
     m_running = false;
+    m_dma_running = false;
     return adc_status;
   }
-  for (bool& known : m_led_known) known = false;
   set_led(hal::LedId::logo, hal::LedColour::on);
   set_led(hal::LedId::comm, hal::LedColour::off);
   set_led(hal::LedId::voltage, hal::LedColour::off);
@@ -42,27 +78,145 @@ Status Firmware::start(const FirmwareConfig& config) {
 }
 
 void Firmware::stop() {
-  if (m_running) {
+  if (m_dma_running) {
     m_hal.adc.stop();
-    m_running = false;
+    m_dma_running = false;
   }
-  set_led(hal::LedId::logo, hal::LedColour::off);
-  set_led(hal::LedId::comm, hal::LedColour::off);
-  set_led(hal::LedId::voltage, hal::LedColour::off);
-  set_led(hal::LedId::current, hal::LedColour::off);
+  m_running = false;
+  m_rebooting = false;
+  all_leds_off();
+}
+
+void Firmware::reboot() {
+  if (!m_running || m_rebooting) return;
+  if (m_dma_running) {
+    m_hal.adc.stop();
+    m_dma_running = false;
+  }
+  m_rebooting = true;
+  m_reboot_since_us = m_hal.clock.now_us();
+  all_leds_off();
 }
 
 void Firmware::poll() {
-  set_led(hal::LedId::logo, m_running ? hal::LedColour::on : hal::LedColour::off);
-  const Measurements& m = m_metering.latest();
-  bool voltage_present = false;
-  if (m_running && m.window_count > 0) {
-    for (const auto& phase : m.phase)
-      voltage_present = voltage_present || phase.voltage_v >= kVoltagePresentV;
+  if (!m_running) return;
+  const std::uint64_t now_us = m_hal.clock.now_us();
+  if (m_rebooting) {
+    if (now_us - m_reboot_since_us < kResetDarkUs) return;
+    const Status status = boot();
+    if (status != Status::ok) {
+      m_hal.log.write(hal::LogLevel::error, "reboot failed: the device stays dark");
+    }
+    return;
   }
-  set_led(hal::LedId::voltage, voltage_present ? hal::LedColour::green : hal::LedColour::off);
-  // Wiring diagnostics (phase sequence, CT placement) are not implemented yet.
-  set_led(hal::LedId::current, hal::LedColour::off);
+  if (button_pressed(now_us)) {
+    reboot();
+    return;
+  }
+  const Measurements& m = m_metering.latest();
+  if (m.window_count != 0 && m.window_count != m_diagnosed_window) {
+    m_diagnosed_window = m.window_count;
+    m_diagnostics.update(m, m_hal.cartridge.present(), now_us);
+  }
+  show_diagnosis();
+}
+
+bool Firmware::button_pressed(std::uint64_t now_us) {
+  const bool level = m_hal.button.pressed();
+  if (level != m_button_level) {
+    m_button_level = level;
+    m_button_level_since_us = now_us;
+  }
+  if (level == m_button_stable || now_us - m_button_level_since_us < kButtonDebounceUs) {
+    return false;
+  }
+  m_button_stable = level;
+  return level;
+}
+
+void Firmware::show_diagnosis() {
+  const Diagnosis& d = m_diagnostics.diagnosis();
+  set_led(hal::LedId::logo, hal::LedColour::on);
+  set_led(hal::LedId::comm, hal::LedColour::off);  // no network stack yet
+  hal::LedColour voltage = hal::LedColour::off;
+  switch (d.voltage) {
+    case VoltageReason::ok:
+      voltage = hal::LedColour::green;
+      break;
+    case VoltageReason::wrong_sequence:
+      voltage = hal::LedColour::red;
+      break;
+    case VoltageReason::not_connected:
+      break;
+  }
+  set_led(hal::LedId::voltage, voltage);
+  hal::LedColour current = hal::LedColour::off;
+  switch (d.current) {
+    case CurrentReason::ok:
+      current = hal::LedColour::green;
+      break;
+    case CurrentReason::wrong_sequence:
+    case CurrentReason::low_current:  // the product's quirk; the reason tells them apart
+      current = hal::LedColour::red;
+      break;
+    case CurrentReason::not_connected:
+      break;
+  }
+  set_led(hal::LedId::current, current);
+}
+
+const Diagnosis& Firmware::diagnosis() const { return m_diagnostics.diagnosis(); }
+
+const InstallationSettings& Firmware::settings() const { return m_settings; }
+
+SettingsResult Firmware::apply_settings(const InstallationSettings& settings) {
+  if (const char* reason = check_settings(settings, board_design(m_config.variant))) {
+    return {Status::invalid_argument, reason};
+  }
+  const Status saved = m_store.save(settings);
+  if (saved != Status::ok) return {saved, "could not store the settings"};
+  const bool scheme_changed = !same_scheme(settings.scheme, m_settings.scheme);
+  m_settings = settings;
+  // Off, or dark in a reboot: the next boot loads them from NVM.
+  if (!m_running || m_rebooting) return {};
+  const Status applied = apply_to_pipeline(scheme_changed);
+  if (applied != Status::ok) return {applied, "stored, but the metering rejected the settings"};
+  return {};
+}
+
+Status Firmware::apply_to_pipeline(bool scheme_changed) {
+  // A new scheme re-maps the per-phase energy registers, so they restart with it; otherwise
+  // the measurements restart and the registers carry on.
+  if (scheme_changed) {
+    const Status status = m_metering.configure(metering_config());
+    if (status != Status::ok) return status;
+  } else {
+    m_metering.restart();
+  }
+  // The settled diagnosis stays: the LEDs go from the old verdict straight to the new one.
+  m_diagnostics.configure(diagnostics_config());
+  m_diagnosed_window = 0;
+  return Status::ok;
+}
+
+Status Firmware::factory_reset() {
+  const Status erased = m_store.factory_reset();
+  if (erased != Status::ok) return erased;
+  m_settings = InstallationSettings{};
+  reboot();
+  return Status::ok;
+}
+
+MeteringConfig Firmware::metering_config() const {
+  MeteringConfig config = m_config.metering;
+  config.scheme = m_settings.scheme;
+  return config;
+}
+
+DiagnosticsConfig Firmware::diagnostics_config() const {
+  DiagnosticsConfig config = m_config.diagnostics;
+  config.network = m_settings.network;
+  return config;
 }
 
 void Firmware::on_half_complete() { process_half(0); }
@@ -70,9 +224,16 @@ void Firmware::on_half_complete() { process_half(0); }
 void Firmware::on_full_complete() { process_half(1); }
 
 void Firmware::process_half(std::size_t half) {
-  if (!m_running) return;
+  if (!m_dma_running) return;
   const std::size_t codes = std::size_t{m_config.dma_frames_per_half} * hal::kAdcChannels;
   m_metering.process(Span<const hal::AdcCode>(m_dma_buffer + half * codes, codes));
+}
+
+void Firmware::all_leds_off() {
+  set_led(hal::LedId::logo, hal::LedColour::off);
+  set_led(hal::LedId::comm, hal::LedColour::off);
+  set_led(hal::LedId::voltage, hal::LedColour::off);
+  set_led(hal::LedId::current, hal::LedColour::off);
 }
 
 void Firmware::set_led(hal::LedId led, hal::LedColour colour) {

@@ -1,14 +1,15 @@
 #pragma once
-// The firmware application: owns the DMA buffer and the metering pipeline,
-// drives the LEDs, and exposes its measurements. Everything is allocated when
+// The firmware application: owns the DMA buffer, the metering pipeline, the
+// wiring diagnostics and the installation settings, drives the LEDs, watches
+// the reset button, and exposes its measurements. Everything is allocated when
 // the object is constructed; nothing after start().
 #include <cstddef>
 #include <cstdint>
 
 #include "board/board.h"
 #include "core/status.h"
-#include "hal/hal.h"
 #include "diagnostics/diagnostics.h"
+#include "hal/hal.h"
 #include "metering/metering.h"
 #include "settings/installation.h"
 #include "settings/settings_store.h"
@@ -19,7 +20,8 @@ constexpr std::uint32_t kMaxDmaFramesPerHalf = 256;
 
 struct FirmwareConfig {
   Variant variant = Variant::ag63;
-  MeteringConfig metering;  // calibration; the current scheme comes from the settings in NVM
+  MeteringConfig metering;        // calibration; the current scheme comes from the settings in NVM
+  DiagnosticsConfig diagnostics;  // thresholds and generation; the network comes from the settings
   std::uint32_t dma_frames_per_half = 64;  // 10 ms at 6.4 kHz
 };
 
@@ -34,8 +36,10 @@ struct SettingsResult {
 class Firmware final : public hal::AdcDmaClient {
  public:
   explicit Firmware(const hal::Hal& hal);
-  // Power-on: every bit of RAM state starts afresh, the settings are loaded from
-  // NVM (defaults when none are valid), then the DMA starts.
+  // Power-on: every bit of RAM state starts afresh (the energy registers too: they
+  // are RAM-only in this build), the settings are loaded from NVM (defaults when
+  // none are valid), then the DMA starts. The voltage and current LEDs stay dark
+  // until the first diagnosis has settled.
   Status start(const FirmwareConfig& config);
   // Power off (or brown-out): the DMA stops, every LED goes dark.
   void stop();
@@ -49,10 +53,10 @@ class Firmware final : public hal::AdcDmaClient {
   // applies (measurements restart). Invalid settings are rejected, never stored.
   SettingsResult apply_settings(const InstallationSettings& settings);
   const InstallationSettings& settings() const;
-  // System tab: erase the stored settings and restart with the defaults.
+  // System tab: erase the stored settings, then reboot with the defaults.
   Status factory_reset();
-  // System tab, or the reset button: LEDs dark for kResetDarkUs, measurements
-  // restart, settings kept.
+  // System tab, or the reset button: the DMA stops and every LED is dark for
+  // kResetDarkUs, then the device boots as at power-on (settings from NVM).
   void reboot();
 
   void on_half_complete() override;
@@ -60,14 +64,34 @@ class Firmware final : public hal::AdcDmaClient {
 
  private:
   static constexpr int kLedCount = 4;
+  // Everything a power-on or a reboot does: RAM state afresh, settings from NVM, DMA started.
+  Status boot();
+  // Applies m_settings to the running pipeline; measurements restart.
+  Status apply_to_pipeline(bool scheme_changed);
+  MeteringConfig metering_config() const;
+  DiagnosticsConfig diagnostics_config() const;
+  // True once per debounced press.
+  bool button_pressed(std::uint64_t now_us);
+  void show_diagnosis();
+  void all_leds_off();
   // Drives an LED only when its colour changes (or was never set): the bus is slow.
   void set_led(hal::LedId led, hal::LedColour colour);
   void process_half(std::size_t half);
 
   hal::Hal m_hal;
   FirmwareConfig m_config{};
+  SettingsStore m_store;
+  InstallationSettings m_settings{};
   Metering m_metering;
-  bool m_running = false;
+  Diagnostics m_diagnostics;
+  std::uint32_t m_diagnosed_window = 0;  // the last window the diagnostics saw
+  bool m_running = false;                // powered: from start() to stop(), reboots included
+  bool m_dma_running = false;
+  bool m_rebooting = false;  // LEDs dark, waiting for kResetDarkUs to pass
+  std::uint64_t m_reboot_since_us = 0;
+  bool m_button_level = false;   // as last read
+  bool m_button_stable = false;  // debounced
+  std::uint64_t m_button_level_since_us = 0;
   hal::LedColour m_led_colour[kLedCount]{};
   bool m_led_known[kLedCount]{};
   hal::AdcCode m_dma_buffer[2 * kMaxDmaFramesPerHalf * hal::kAdcChannels]{};

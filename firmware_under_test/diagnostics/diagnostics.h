@@ -13,12 +13,15 @@ namespace amprig::fw {
 enum class VoltageReason : std::uint8_t { ok, wrong_sequence, not_connected };
 enum class CurrentReason : std::uint8_t { ok, wrong_sequence, low_current, not_connected };
 
-const char* to_string(VoltageReason reason);  // "ok", "wrong_sequence", "not_connected"
-const char* to_string(CurrentReason reason);  // "ok", "wrong_sequence", "low_current", "not_connected"
+// The enumerator's name: "ok", "wrong_sequence", "low_current", "not_connected".
+const char* to_string(VoltageReason reason);
+const char* to_string(CurrentReason reason);
 
 struct CtFinding {
   std::int8_t phase = -1;  // grid phase whose voltage this current input follows (-1: unknown)
-  bool reversed = false;   // follows it in the opposite direction
+  // Follows it in the opposite direction: a reversed CT. Never reported with generation
+  // installed, where that is indistinguishable from export.
+  bool reversed = false;
   bool low_current = false;  // below the angle-trust threshold: no verdict possible
 };
 
@@ -31,10 +34,13 @@ struct Diagnosis {
 
 struct DiagnosticsConfig {
   NetworkType network = NetworkType::tn;
-  float voltage_present_v = 50.0f;  // a phase below this is not connected
-  float angle_trust_current_a = 2.0f;  // below this a current's angle is not trusted
-  float hysteresis = 0.1f;          // relative, on both thresholds
+  float voltage_present_v = 50.0f;      // a phase below this is not connected
+  float angle_trust_current_a = 2.0f;   // below this a current's angle is not trusted
+  float hysteresis = 0.1f;              // relative, on both thresholds
   std::uint32_t settle_us = 1'000'000;  // a new verdict must hold this long
+  // Generation (PV, wind) is installed: a phase may export. Installation knowledge the
+  // measurements cannot give (see diagnostics.cpp).
+  bool generation = false;
 };
 
 class Diagnostics {
@@ -46,11 +52,27 @@ class Diagnostics {
   const Diagnosis& diagnosis() const { return m_settled; }
 
  private:
+  // A field's new value and since when it has held without a break.
+  struct Pending {
+    bool active = false;
+    std::uint64_t since_us = 0;
+  };
+
+  Diagnosis judge(const Measurements& m, bool cartridge_present);
+  void judge_cts(const Measurements& m, const bool present[kPhases], Diagnosis* d) const;
+  void settle(const Diagnosis& raw, std::uint64_t now_us);
+
   DiagnosticsConfig m_config{};
   Diagnosis m_settled{};
+  // Each field settles on its own, so that one flickering field cannot hold back another.
   Diagnosis m_candidate{};
-  std::uint64_t m_candidate_since_us = 0;
-  bool m_have_candidate = false;
+  Pending m_voltage_pending{};
+  Pending m_current_pending{};
+  Pending m_present_pending[kPhases]{};
+  Pending m_ct_pending[kPhases]{};
+  // Threshold states before settling, the memory of the hysteresis.
+  bool m_voltage_present[kPhases]{};
+  bool m_current_trusted[kPhases]{};
 };
 
 }  // namespace amprig::fw

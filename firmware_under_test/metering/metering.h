@@ -89,10 +89,15 @@ class Metering {
   void set_nco_frequency(float frequency_hz);
 
   MeteringConfig m_config{};
+  // The current scheme, resolved at configure(): the ADC channel of the CT input that measures
+  // each phase, and each input's gain with the scheme's sign folded in (an inverted input is a CT
+  // with a negative gain), so that the per-sample loop neither searches nor branches on the sign.
+  int m_current_channel[kPhases] = {hal::kI1, hal::kI2, hal::kI3};
+  float m_current_gain[kPhases]{};
   Measurements m_latest{};
   Measurements m_scratch{};  // built at a window's end, then copied to m_latest in one go
   ChannelAccumulator m_acc[hal::kAdcChannels]{};
-  std::int64_t m_sum_vi[kPhases]{};
+  std::int64_t m_sum_vi[kPhases]{};  // per phase: its voltage times the current input mapped to it
   std::uint32_t m_samples_in_window = 0;
   std::uint64_t m_sample_index = 0;  // of the next frame, counted since configure()
   bool m_configured = false;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <sstream>
+#include <stdexcept>
 
 namespace amprig {
 namespace {
@@ -30,10 +31,17 @@ VcdTracer::VcdTracer(const sc_core::sc_module_name& name, const SignalRegistry& 
                      const std::vector<std::string>& names)
     : sc_core::sc_module(name), m_out(path), m_period(period_s, sc_core::SC_SEC) {
   std::vector<const Signal*> chosen;
+  // Free text has no VCD representation; such signals stay out of traces.
   if (names.empty()) {
-    chosen = signals.all();
+    for (const Signal* s : signals.all()) {
+      if (s->type != SignalType::text) chosen.push_back(s);
+    }
   } else {
-    for (const auto& n : names) chosen.push_back(&signals.at(n));
+    for (const auto& n : names) {
+      const Signal& s = signals.at(n);
+      if (s.type == SignalType::text) throw std::invalid_argument(n + " is text and cannot be traced");
+      chosen.push_back(&s);
+    }
   }
   std::sort(chosen.begin(), chosen.end(),
             [](const Signal* a, const Signal* b) { return a->name < b->name; });
@@ -67,6 +75,8 @@ void VcdTracer::write_header() {
       case SignalType::boolean:
         m_out << "$var wire 1 " << t.id << " " << leaf << " $end\n";
         break;
+      case SignalType::text:
+        break;
       case SignalType::choice:
         m_out << "$comment " << t.signal->name << ":";
         for (std::size_t i = 0; i < t.signal->choices.size(); ++i) {
@@ -99,6 +109,8 @@ void VcdTracer::sample(bool force) {
       }
       case SignalType::boolean:
         text = (std::get<bool>(v) ? "1" : "0") + t.id;
+        break;
+      case SignalType::text:
         break;
       case SignalType::choice: {
         const auto& c = t.signal->choices;

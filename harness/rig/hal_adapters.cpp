@@ -19,6 +19,19 @@ void SimLeds::set(fw::hal::LedId led, fw::hal::LedColour colour) {
   m_events.push_back(LedEvent{m_clock.now_us(), led, colour});
 }
 
+std::size_t SimLeds::changes(fw::hal::LedId led) const {
+  std::size_t n = 0;
+  for (const auto& e : m_events) n += e.led == led;
+  return n;
+}
+
+double SimLeds::last_change_s(fw::hal::LedId led) const {
+  for (auto it = m_events.rbegin(); it != m_events.rend(); ++it) {
+    if (it->led == led) return static_cast<double>(it->time_us) / 1e6;
+  }
+  return -1;
+}
+
 const char* to_string(fw::hal::LedColour colour) {
   switch (colour) {
     case fw::hal::LedColour::off: return "off";
@@ -39,16 +52,34 @@ fw::Status RamNvm::read(std::size_t offset, fw::Span<std::uint8_t> out) {
   return fw::Status::ok;
 }
 
+bool RamNvm::spend_byte() {
+  if (m_cut) return false;
+  if (m_cut_after == 0) {
+    m_cut = true;
+    m_cut_after = -1;
+    return false;
+  }
+  if (m_cut_after > 0) --m_cut_after;
+  ++m_bytes_programmed;
+  return true;
+}
+
 fw::Status RamNvm::write(std::size_t offset, fw::Span<const std::uint8_t> data) {
   if (offset > m_data.size() || data.size() > m_data.size() - offset) return fw::Status::out_of_range;
   // Flash semantics: programming can only clear bits.
-  for (std::size_t i = 0; i < data.size(); ++i) m_data[offset + i] &= data[i];
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    if (!spend_byte()) return fw::Status::unavailable;
+    m_data[offset + i] &= data[i];
+  }
   return fw::Status::ok;
 }
 
 fw::Status RamNvm::erase_page(std::size_t offset) {
   if (offset >= m_data.size() || offset % m_page_bytes != 0) return fw::Status::invalid_argument;
-  std::memset(m_data.data() + offset, 0xff, m_page_bytes);
+  for (std::size_t i = 0; i < m_page_bytes; ++i) {
+    if (!spend_byte()) return fw::Status::unavailable;
+    m_data[offset + i] = 0xff;
+  }
   return fw::Status::ok;
 }
 

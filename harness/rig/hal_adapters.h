@@ -28,6 +28,9 @@ class SimLeds final : public fw::hal::Leds {
   void set(fw::hal::LedId led, fw::hal::LedColour colour) override;
   fw::hal::LedColour colour(fw::hal::LedId led) const { return m_state[static_cast<int>(led)]; }
   const std::vector<LedEvent>& events() const { return m_events; }
+  // Colour changes of `led` so far, and when the last one happened (-1 s: never).
+  std::size_t changes(fw::hal::LedId led) const;
+  double last_change_s(fw::hal::LedId led) const;
 
  private:
   const fw::hal::Clock& m_clock;
@@ -35,9 +38,19 @@ class SimLeds final : public fw::hal::Leds {
   std::vector<LedEvent> m_events;
 };
 
+// Flash with erase-before-write pages. A power cut can be armed to strike after
+// a given number of further bytes are programmed or erased: the rest of that
+// operation, and everything after it, never reaches the flash.
 class RamNvm final : public fw::hal::Nvm {
  public:
   RamNvm(std::size_t size_bytes, std::size_t page_bytes);
+  // Cuts power after `bytes` more bytes (0: at the next byte); negative disarms.
+  void arm_power_cut(long bytes) { m_cut_after = bytes; }
+  long armed_power_cut() const { return m_cut_after; }
+  // True once an armed cut has struck; cleared when power returns.
+  bool power_cut() const { return m_cut; }
+  void restore_power() { m_cut = false; }
+  std::uint64_t bytes_programmed() const { return m_bytes_programmed; }
   std::size_t size_bytes() const override { return m_data.size(); }
   std::size_t page_bytes() const override { return m_page_bytes; }
   fw::Status read(std::size_t offset, fw::Span<std::uint8_t> out) override;
@@ -45,8 +58,23 @@ class RamNvm final : public fw::hal::Nvm {
   fw::Status erase_page(std::size_t offset) override;
 
  private:
+  // False when the power is (or has just been) cut: the byte is not written.
+  bool spend_byte();
+
   std::vector<std::uint8_t> m_data;
   std::size_t m_page_bytes;
+  long m_cut_after = -1;
+  bool m_cut = false;
+  std::uint64_t m_bytes_programmed = 0;
+};
+
+class SimCartridge final : public fw::hal::CartridgeSense {
+ public:
+  bool present() const override { return m_present; }
+  void set_present(bool present) { m_present = present; }
+
+ private:
+  bool m_present = true;
 };
 
 class OfflineLink final : public fw::hal::NetworkLink {

@@ -11,12 +11,11 @@ constexpr const char* kPhaseNames[3] = {"L1", "L2", "L3"};
 
 fw::hal::Hal make_hal(fw::hal::AdcDma& adc, fw::hal::Clock& clock, fw::hal::Leds& leds,
                       fw::hal::Nvm& nvm, fw::hal::NetworkLink& link, fw::hal::Button& button,
-                      fw::hal::Log& log) {
-  return fw::hal::Hal{adc, clock, leds, nvm, link, button, log};
+                      fw::hal::CartridgeSense& cartridge, fw::hal::Log& log) {
+  return fw::hal::Hal{adc, clock, leds, nvm, link, button, cartridge, log};
 }
 
-models::Phase parse_phase(const Value& v) {
-  const auto& s = std::get<std::string>(v);
+models::Phase parse_phase(const std::string& s) {
   return s == "L1" ? models::L1 : s == "L2" ? models::L2 : models::L3;
 }
 
@@ -31,13 +30,28 @@ Rig::Rig(const sc_core::sc_module_name& name, const Scenario& scenario)
       m_leds(m_clock),
       m_nvm(8192, 1024),
       m_fw_log(std::string(basename()) + ".firmware"),
-      m_firmware(make_hal(m_adc, m_clock, m_leds, m_nvm, m_link, m_button, m_fw_log)) {
+      m_firmware(make_hal(m_adc, m_clock, m_leds, m_nvm, m_link, m_button, m_cartridge, m_fw_log)) {
   m_plant.mains.bind(m_mains.out);
   for (const auto& load_config : scenario.loads) {
     m_loads.push_back(std::make_unique<models::Load>(
         ("load_" + load_config.name).c_str(), load_config));
     m_plant.sources.bind(m_loads.back()->out);
   }
+  if (!scenario.solar.empty()) {
+    m_solar = std::make_unique<models::PvInverter>("solar", scenario.solar.front());
+    m_plant.sources.bind(m_solar->out);
+  }
+  m_cartridge.set_present(scenario.device.cartridge_present);
+  // The installer configured the device before this run: its settings are in NVM.
+  fw::SettingsStore store(m_nvm);
+  if (store.save(scenario.device.installation) != fw::Status::ok) {
+    throw std::runtime_error("cannot store the installation settings in the rig's NVM");
+  }
+  m_firmware_config.variant = scenario.device.variant;
+  m_firmware_config.metering =
+      fw::metering_config_for(fw::board_design(scenario.device.variant), scenario.device.sample_rate_hz);
+  m_firmware_config.dma_frames_per_half = scenario.device.dma_frames_per_half;
+  m_firmware_config.diagnostics.generation = scenario.device.generation;
   for (int k = 0; k < 3; ++k) {
     m_dividers[k] = std::make_unique<models::VoltageDivider>(
         ("vin" + std::to_string(k + 1)).c_str(), scenario.dividers[k]);
@@ -53,24 +67,49 @@ Rig::Rig(const sc_core::sc_module_name& name, const Scenario& scenario)
   SC_THREAD(main_loop);
 }
 
-void Rig::main_loop() {
-  fw::FirmwareConfig config;
-  config.metering = fw::metering_config_for(fw::board_design(m_scenario.device.variant),
-                                            m_scenario.device.sample_rate_hz);
-  config.dma_frames_per_half = m_scenario.device.dma_frames_per_half;
-  const fw::Status status = m_firmware.start(config);
+void Rig::power_on() {
+  m_powered = true;
+  m_nvm.restore_power();
+  const fw::Status status = m_firmware.start(m_firmware_config);
   if (status != fw::Status::ok) {
     SC_REPORT_ERROR(name(), (std::string("firmware failed to start: ") + fw::to_string(status)).c_str());
     return;
   }
   log_line(LogLevel::info, name(),
-           std::string("firmware started: ") + fw::board_design(m_scenario.device.variant).id + ", " +
+           std::string("powered on: ") + fw::board_design(m_scenario.device.variant).id + ", " +
                std::to_string(m_scenario.device.sample_rate_hz) + " Hz, " +
-               std::to_string(config.dma_frames_per_half) + " frames per DMA half-buffer");
+               std::to_string(m_firmware_config.dma_frames_per_half) + " frames per DMA half-buffer");
+}
+
+void Rig::power_off() {
+  if (!m_powered) return;
+  m_powered = false;
+  m_firmware.stop();
+  log_line(LogLevel::info, name(), "power off");
+}
+
+void Rig::apply_settings(const fw::InstallationSettings& settings) {
+  if (!m_powered) {
+    m_settings_result = "device off";
+    return;
+  }
+  const fw::SettingsResult r = m_firmware.apply_settings(settings);
+  if (m_nvm.power_cut()) {
+    // The supply failed while the settings were being written.
+    m_settings_result = "power cut";
+    power_off();
+    return;
+  }
+  m_settings_result = r.reason == nullptr ? "applied" : std::string("rejected: ") + r.reason;
+}
+
+void Rig::main_loop() {
+  power_on();
   const sc_core::sc_time period(kPollPeriodS, sc_core::SC_SEC);
   for (;;) {
     wait(period);
-    m_firmware.poll();
+    if (m_powered) m_firmware.poll();
+    if (m_nvm.power_cut()) power_off();
   }
 }
 
@@ -93,41 +132,19 @@ void Rig::register_signals() {
   auto number = [this](std::string name, std::string unit, std::string description,
                        std::function<double()> get, std::function<void(double)> set = {},
                        bool fault = false, Range range = {}) {
-    Signal s;
-    s.min = range.min;
-    s.max = range.max;
-    s.name = std::move(name);
-    s.type = SignalType::number;
-    s.unit = std::move(unit);
-    s.description = std::move(description);
-    s.get = [get] { return Value(get()); };
-    if (set) s.set = [set](const Value& v) { set(std::get<double>(v)); };
-    s.fault = fault;
-    m_signals.add(std::move(s));
+    m_signals.add(make_number(std::move(name), std::move(unit), std::move(description),
+                              std::move(get), std::move(set), fault, range.min, range.max));
   };
   auto boolean = [this](std::string name, std::string description, std::function<bool()> get,
                         std::function<void(bool)> set = {}, bool fault = false) {
-    Signal s;
-    s.name = std::move(name);
-    s.type = SignalType::boolean;
-    s.description = std::move(description);
-    s.get = [get] { return Value(get()); };
-    if (set) s.set = [set](const Value& v) { set(std::get<bool>(v)); };
-    s.fault = fault;
-    m_signals.add(std::move(s));
+    m_signals.add(
+        make_bool(std::move(name), std::move(description), std::move(get), std::move(set), fault));
   };
   auto choice = [this](std::string name, std::vector<std::string> choices, std::string description,
                        std::function<std::string()> get,
-                       std::function<void(const Value&)> set = {}, bool fault = false) {
-    Signal s;
-    s.name = std::move(name);
-    s.type = SignalType::choice;
-    s.choices = std::move(choices);
-    s.description = std::move(description);
-    s.get = [get] { return Value(get()); };
-    s.set = std::move(set);
-    s.fault = fault;
-    m_signals.add(std::move(s));
+                       std::function<void(const std::string&)> set = {}, bool fault = false) {
+    m_signals.add(make_choice(std::move(name), std::move(choices), std::move(description),
+                              std::move(get), std::move(set), fault));
   };
 
   const auto& m = [this]() -> const fw::Measurements& { return m_firmware.measurements(); };
@@ -169,6 +186,10 @@ void Rig::register_signals() {
            [this, phase] { return truth(phase).apparent_va; });
     number(plant + "power_factor", "", "true power factor",
            [this, phase] { return truth(phase).power_factor; });
+    number(plant + "energy_import_wh", "Wh", "true imported energy since the start",
+           [this, phase] { return m_plant.energy_import_wh(phase); });
+    number(plant + "energy_export_wh", "Wh", "true exported energy since the start",
+           [this, phase] { return m_plant.energy_export_wh(phase); });
 
     number("mains." + p + ".level", "", "sag (<1) / swell (>1) factor of this phase",
            [this, k] { return m_mains.config().level[k]; },
@@ -181,7 +202,7 @@ void Rig::register_signals() {
     auto* c = m_cts[k].get();
     choice(ct + ".phase", {"L1", "L2", "L3"}, "the conductor the CT is clamped on (fault if wrong)",
            [c] { return std::string(kPhaseNames[c->config().phase]); },
-           [c](const Value& v) { c->config().phase = parse_phase(v); }, true);
+           [c](const std::string& v) { c->config().phase = parse_phase(v); }, true);
     boolean(ct + ".reversed", "CT clamped backwards or S1/S2 swapped (fault)",
             [c] { return c->config().reversed; }, [c](bool v) { c->config().reversed = v; }, true);
     boolean(ct + ".connected", "CT secondary connected (false: open, fault)",
@@ -193,7 +214,7 @@ void Rig::register_signals() {
             [c] { return c->saturated(); });
 
     auto* d = m_dividers[k].get();
-    boolean("voltage_input." + p + ".connected", "phase wired to the voltage terminal",
+    boolean("voltage." + p + ".connected", "phase wired to the voltage terminal (fault if not)",
             [d] { return d->config().connected; }, [d](bool v) { d->config().connected = v; }, true);
   }
 
@@ -251,6 +272,7 @@ void Rig::register_signals() {
   choice("led.current", {"green", "red", "off"}, "current LED",
          [led] { return led(fw::hal::LedId::current); });
   number("sim.time_s", "s", "simulated time", [] { return sc_core::sc_time_stamp().to_seconds(); });
+  register_device_signals();
 }
 
 }  // namespace amprig

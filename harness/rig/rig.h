@@ -17,6 +17,7 @@
 #include "rig/hal_adapters.h"
 #include "scenario/scenario.h"
 #include "signals/signal_registry.h"
+#include "solar/pv_inverter.h"
 
 namespace amprig {
 
@@ -36,12 +37,19 @@ class Rig : public sc_core::sc_module {
 
  private:
   void main_loop();  // SC_THREAD: power-on, then the firmware's periodic work
+  void power_on();
+  void power_off();
+  // Applies one field of the Installation tab through the firmware, as the admin
+  // interface does; the outcome is kept for settings.last_result.
+  void apply_settings(const fw::InstallationSettings& settings);
   void register_signals();
+  void register_device_signals();
 
   Scenario m_scenario;
   SignalRegistry m_signals;
   models::Mains m_mains;
   std::vector<std::unique_ptr<models::Load>> m_loads;
+  std::unique_ptr<models::PvInverter> m_solar;
   models::ConnectionPoint m_plant;
   std::array<std::unique_ptr<models::CurrentTransformer>, 3> m_cts;
   std::array<std::unique_ptr<models::VoltageDivider>, 3> m_dividers;
@@ -51,8 +59,12 @@ class Rig : public sc_core::sc_module {
   RamNvm m_nvm;
   OfflineLink m_link;
   SimButton m_button;
+  SimCartridge m_cartridge;
   SimLog m_fw_log;
   fw::Firmware m_firmware;
+  fw::FirmwareConfig m_firmware_config{};
+  bool m_powered = true;
+  std::string m_settings_result = "none";
   std::array<models::PhaseTruth, 3> m_truth{};
   sc_core::sc_time m_truth_time = sc_core::SC_ZERO_TIME;
   sc_dt::uint64 m_truth_delta = ~sc_dt::uint64{0};

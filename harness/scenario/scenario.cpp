@@ -44,6 +44,8 @@ std::string Expectation::describe() const {
              (max ? format_number(*max) : std::string("+inf")) + "]";
     case Kind::not_between:
       return "not in (" + format_number(low) + ", " + format_number(high) + ")";
+    case Kind::contains:
+      return "text containing '" + exact + "'";
   }
   return "";
 }
@@ -203,10 +205,29 @@ class Decoder {
   }
 };
 
+// "L2" or "-L2": the grid phase a CT input measures, and whether it is inverted.
+void decode_scheme(const ConfigNode& node, fw::CurrentScheme& scheme) {
+  const std::string key = "device.current_scheme";
+  if (!node.is_sequence() || node.items.size() != 3) {
+    Decoder::fail(node.where, key, "expected three entries, one per CT input, e.g. [L2, L1, -L3]");
+  }
+  for (std::size_t k = 0; k < 3; ++k) {
+    const ConfigNode& item = node.items[k];
+    std::string text = Decoder::scalar(item, key);
+    scheme.inverted[k] = !text.empty() && text[0] == '-';
+    if (scheme.inverted[k]) text.erase(0, 1);
+    ConfigNode phase = item;
+    phase.scalar = text;
+    scheme.phase[k] = static_cast<std::uint8_t>(Decoder::phase(phase, key));
+  }
+}
+
 void decode_device(const ConfigNode& node, Scenario& s) {
   Decoder::check_keys(node, "device",
-                      {"variant", "network", "voltage_inputs", "fuse_a", "current_scheme",
-                       "sample_rate_hz", "dma_frames_per_half", "adc"});
+                      {"variant", "network", "voltage_inputs", "fuse_a", "supply_voltage_v",
+                       "current_scheme", "generation", "sample_rate_hz", "dma_frames_per_half",
+                       "adc"});
+  auto& installation = s.device.installation;
   if (const auto* v = node.find("variant")) {
     const std::string& id = Decoder::scalar(*v, "device.variant");
     if (!fw::parse_variant(id.c_str(), &s.device.variant)) {
@@ -220,7 +241,7 @@ void decode_device(const ConfigNode& node, Scenario& s) {
       Decoder::fail(v->where, "device.network", "IT networks are not supported by this build yet");
     }
     if (n != "TN") Decoder::fail(v->where, "device.network", "expected TN or IT, got '" + n + "'");
-    s.device.network = n;
+    installation.network = fw::NetworkType::tn;
   }
   if (const auto* v = node.find("voltage_inputs")) {
     s.device.voltage_inputs = {false, false, false};
@@ -232,15 +253,18 @@ void decode_device(const ConfigNode& node, Scenario& s) {
       }
     }
   }
-  if (const auto* v = node.find("fuse_a")) s.device.fuse_a = Decoder::number_in(*v, "device.fuse_a", 1, 4000);
-  if (const auto* v = node.find("current_scheme")) {
-    const auto identity = Decoder::phases(*v, "device.current_scheme");
-    for (std::size_t k = 0; k < identity.size(); ++k) {
-      if (identity.size() != 3 || identity[k] != static_cast<models::Phase>(k)) {
-        Decoder::fail(v->where, "device.current_scheme",
-                      "only the identity scheme [L1, L2, L3] is supported by this build yet");
-      }
-    }
+  if (const auto* v = node.find("fuse_a")) {
+    installation.fuse_a = static_cast<float>(Decoder::number(*v, "device.fuse_a"));
+  }
+  if (const auto* v = node.find("supply_voltage_v")) {
+    installation.supply_voltage_v = static_cast<float>(Decoder::number(*v, "device.supply_voltage_v"));
+  }
+  if (const auto* v = node.find("current_scheme")) decode_scheme(*v, installation.scheme);
+  if (const auto* v = node.find("generation")) {
+    s.device.generation = Decoder::boolean(*v, "device.generation");
+  }
+  if (const char* why = fw::check_settings(installation, fw::board_design(s.device.variant))) {
+    Decoder::fail(node.where, "device", std::string("the installation settings are invalid: ") + why);
   }
   if (const auto* v = node.find("sample_rate_hz")) {
     s.device.sample_rate_hz =
@@ -377,20 +401,86 @@ void decode_adc(const ConfigNode& node, Scenario& s) {
   }
 }
 
-void decode_plant(const ConfigNode& node, Scenario& s) {
-  Decoder::check_keys(node, "plant", {"mains", "cts", "loads", "adc", "solar", "chargers"});
-  const auto& board = fw::board_design(s.device.variant);
-  if (const auto* v = node.find("solar")) {
-    Decoder::fail(node.key_ref("solar"), "plant.solar", "solar backfeed is not part of this build yet");
-    (void)v;
+void decode_solar(const ConfigNode& node, Scenario& s) {
+  const std::string path = "plant.solar";
+  Decoder::check_keys(node, path,
+                      {"power_w", "phases", "profile", "ramp_from_w", "ramp_start", "ramp_duration",
+                       "sunrise_h", "sunset_h", "start_time_of_day_h", "clouds", "reactive_var"});
+  models::SolarConfig c;
+  if (const auto* v = node.find("power_w")) c.power_w = Decoder::number_in(*v, path + ".power_w", 0, 1e6);
+  if (const auto* v = node.find("phases")) c.phases = Decoder::phases(*v, path + ".phases");
+  if (const auto* v = node.find("profile")) {
+    const std::string& p = Decoder::scalar(*v, path + ".profile");
+    if (p == "constant") {
+      c.profile = models::SolarProfile::constant;
+    } else if (p == "ramp") {
+      c.profile = models::SolarProfile::ramp;
+    } else if (p == "clear_sky") {
+      c.profile = models::SolarProfile::clear_sky;
+    } else {
+      Decoder::fail(v->where, path + ".profile", "expected constant, ramp or clear_sky, got '" + p + "'");
+    }
   }
+  if (const auto* v = node.find("ramp_from_w")) {
+    c.ramp_from_w = Decoder::number_in(*v, path + ".ramp_from_w", 0, 1e6);
+  }
+  if (const auto* v = node.find("ramp_start")) {
+    c.ramp_start_s = static_cast<double>(Decoder::duration(*v, path + ".ramp_start")) / 1e9;
+  }
+  if (const auto* v = node.find("ramp_duration")) {
+    c.ramp_duration_s = static_cast<double>(Decoder::duration(*v, path + ".ramp_duration")) / 1e9;
+  }
+  if (const auto* v = node.find("sunrise_h")) c.sunrise_h = Decoder::number_in(*v, path + ".sunrise_h", 0, 24);
+  if (const auto* v = node.find("sunset_h")) c.sunset_h = Decoder::number_in(*v, path + ".sunset_h", 0, 24);
+  if (const auto* v = node.find("start_time_of_day_h")) {
+    c.start_time_of_day_h = Decoder::number_in(*v, path + ".start_time_of_day_h", 0, 24);
+  }
+  if (const auto* v = node.find("reactive_var")) {
+    c.reactive_var = Decoder::number_in(*v, path + ".reactive_var", -1e6, 1e6);
+  }
+  if (const auto* v = node.find("clouds")) {
+    if (!v->is_sequence()) Decoder::fail(v->where, path + ".clouds", "expected a list of clouds");
+    for (std::size_t i = 0; i < v->items.size(); ++i) {
+      const ConfigNode& cl = v->items[i];
+      const std::string cp = path + ".clouds[" + std::to_string(i) + "]";
+      Decoder::check_keys(cl, cp, {"at", "duration", "depth", "edge"});
+      models::Cloud cloud;
+      const auto* at = cl.find("at");
+      if (at == nullptr) Decoder::fail(cl.where, cp + ".at", "a cloud needs a start time");
+      cloud.start_s = static_cast<double>(Decoder::duration(*at, cp + ".at")) / 1e9;
+      if (const auto* d = cl.find("duration")) {
+        cloud.duration_s = static_cast<double>(Decoder::duration(*d, cp + ".duration")) / 1e9;
+      }
+      if (const auto* d = cl.find("depth")) cloud.depth = Decoder::number_in(*d, cp + ".depth", 0, 1);
+      if (const auto* d = cl.find("edge")) {
+        cloud.edge_s = static_cast<double>(Decoder::duration(*d, cp + ".edge")) / 1e9;
+      }
+      c.clouds.push_back(cloud);
+    }
+  }
+  const std::string why = models::PvInverter::check(c);
+  if (!why.empty()) Decoder::fail(node.where, path, why);
+  s.solar.push_back(c);
+}
+
+void decode_plant(const ConfigNode& node, Scenario& s) {
+  Decoder::check_keys(node, "plant",
+                      {"mains", "cts", "loads", "adc", "solar", "cartridge", "chargers"});
+  const auto& board = fw::board_design(s.device.variant);
   if (node.find("chargers") != nullptr) {
     Decoder::fail(node.key_ref("chargers"), "plant.chargers", "chargers are not part of this build yet");
   }
   if (const auto* v = node.find("mains")) decode_mains(*v, s, board.min_voltage_v, board.max_voltage_v);
   if (const auto* v = node.find("loads")) decode_loads(*v, s, board.rated_current_a);
+  if (const auto* v = node.find("solar")) decode_solar(*v, s);
   if (const auto* v = node.find("cts")) decode_cts(*v, s);
   if (const auto* v = node.find("adc")) decode_adc(*v, s);
+  if (const auto* v = node.find("cartridge")) {
+    Decoder::check_keys(*v, "plant.cartridge", {"present"});
+    if (const auto* p = v->find("present")) {
+      s.device.cartridge_present = Decoder::boolean(*p, "plant.cartridge.present");
+    }
+  }
 }
 
 Expectation decode_expectation(const std::string& signal, const ConfigNode& node,
@@ -403,7 +493,15 @@ Expectation decode_expectation(const std::string& signal, const ConfigNode& node
     e.exact = node.scalar;
     return e;
   }
-  Decoder::check_keys(node, path, {"value", "tolerance_pct", "tolerance_abs", "min", "max", "not_between"});
+  Decoder::check_keys(node, path,
+                      {"value", "tolerance_pct", "tolerance_abs", "min", "max", "not_between",
+                       "contains"});
+  if (const auto* v = node.find("contains")) {
+    if (node.fields.size() != 1) Decoder::fail(node.where, path, "contains stands alone");
+    e.kind = Expectation::Kind::contains;
+    e.exact = Decoder::scalar(*v, path + ".contains");
+    return e;
+  }
   if (const auto* v = node.find("value")) {
     e.kind = Expectation::Kind::tolerance;
     const std::string& text = Decoder::scalar(*v, path + ".value");
@@ -594,6 +692,10 @@ Scenario load_scenario(const std::string& path) {
   apply_board_defaults(s);
   for (int k = 0; k < 3; ++k) s.dividers[k].connected = s.device.voltage_inputs[k];
   if (const auto* v = root.find("plant")) decode_plant(*v, s);
+  const ConfigNode* device = root.find("device");
+  if (device == nullptr || device->find("generation") == nullptr) {
+    s.device.generation = !s.solar.empty();
+  }
   if (const auto* v = root.find("balancer")) {
     Decoder::fail(root.key_ref("balancer"), "balancer", "the load balancer is not part of this build yet");
     (void)v;

@@ -14,6 +14,8 @@
 #include "frontend/voltage_divider.h"
 #include "loads/load.h"
 #include "mains/mains.h"
+#include "settings/installation.h"
+#include "solar/pv_inverter.h"
 
 namespace amprig {
 
@@ -40,10 +42,10 @@ class ScenarioError : public std::runtime_error {
 using SimTimeNs = std::int64_t;
 
 struct Expectation {
-  enum class Kind { exact, tolerance, range, not_between };
+  enum class Kind { exact, tolerance, range, not_between, contains };
   std::string signal;
   Kind kind = Kind::exact;
-  std::string exact;                  // kind exact: the scalar as written
+  std::string exact;                  // kind exact: the scalar as written; contains: the text
   std::optional<double> value;        // kind tolerance: a number ...
   std::string value_signal;           // ... or the name of a signal to compare with
   double tolerance_pct = 0;
@@ -72,9 +74,11 @@ struct Step {
 
 struct DeviceSettings {
   fw::Variant variant = fw::Variant::ag63;
-  std::string network = "TN";
   std::array<bool, 3> voltage_inputs{true, true, true};
-  double fuse_a = 25;
+  // The Installation tab as the installer left it: stored in NVM before power-on.
+  fw::InstallationSettings installation{};
+  bool generation = false;  // generation installed (default: when the plant has solar)
+  bool cartridge_present = true;
   std::uint32_t sample_rate_hz = 6400;
   std::uint32_t dma_frames_per_half = 64;
   std::string adc = "behavioural";
@@ -88,6 +92,7 @@ struct Scenario {
   DeviceSettings device;
   models::MainsConfig mains;
   std::vector<models::LoadConfig> loads;
+  std::vector<models::SolarConfig> solar;  // zero or one inverter
   std::array<models::CtConfig, 3> cts;
   std::array<models::DividerConfig, 3> dividers;
   models::AdcModelConfig adc;

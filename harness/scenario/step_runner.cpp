@@ -68,6 +68,12 @@ void StepRunner::validate() const {
         }
         continue;
       }
+      if (e.kind == Expectation::Kind::contains) {
+        if (s.type == SignalType::number || s.type == SignalType::boolean) {
+          throw ScenarioError(e.where, key, "contains needs a text or choice signal");
+        }
+        continue;
+      }
       if (s.type != SignalType::number) {
         throw ScenarioError(e.where, key,
                             "a tolerance or range needs a numeric signal; " + e.signal + " is " +
@@ -114,6 +120,9 @@ bool StepRunner::holds(const Expectation& e, std::string& actual, std::string& e
     }
     return want == value;
   }
+  if (e.kind == Expectation::Kind::contains) {
+    return actual.find(e.exact) != std::string::npos;
+  }
   if (signal->type != SignalType::number) {
     throw ScenarioError(e.where, "expect." + e.signal,
                         "a tolerance or range needs a numeric signal; " + e.signal + " is " +
@@ -153,6 +162,7 @@ bool StepRunner::holds(const Expectation& e, std::string& actual, std::string& e
     case Expectation::Kind::not_between:
       return !(x > e.low && x < e.high);
     case Expectation::Kind::exact:
+    case Expectation::Kind::contains:
       break;
   }
   return false;

@@ -26,6 +26,62 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
 
 }  // namespace
 
+Signal make_number(std::string name, std::string unit, std::string description,
+                   std::function<double()> get, std::function<void(double)> set, bool fault,
+                   double min, double max) {
+  Signal s;
+  s.name = std::move(name);
+  s.type = SignalType::number;
+  s.unit = std::move(unit);
+  s.description = std::move(description);
+  s.get = [get = std::move(get)] { return Value(get()); };
+  if (set) s.set = [set = std::move(set)](const Value& v) { set(std::get<double>(v)); };
+  s.fault = fault;
+  s.min = min;
+  s.max = max;
+  return s;
+}
+
+Signal make_bool(std::string name, std::string description, std::function<bool()> get,
+                 std::function<void(bool)> set, bool fault) {
+  Signal s;
+  s.name = std::move(name);
+  s.type = SignalType::boolean;
+  s.description = std::move(description);
+  s.get = [get = std::move(get)] { return Value(get()); };
+  if (set) s.set = [set = std::move(set)](const Value& v) { set(std::get<bool>(v)); };
+  s.fault = fault;
+  return s;
+}
+
+Signal make_choice(std::string name, std::vector<std::string> choices, std::string description,
+                   std::function<std::string()> get, std::function<void(const std::string&)> set,
+                   bool fault) {
+  Signal s;
+  s.name = std::move(name);
+  s.type = SignalType::choice;
+  s.choices = std::move(choices);
+  s.description = std::move(description);
+  s.get = [get = std::move(get)] { return Value(get()); };
+  if (set) s.set = [set = std::move(set)](const Value& v) { set(std::get<std::string>(v)); };
+  s.fault = fault;
+  return s;
+}
+
+Signal make_text(std::string name, std::string format, std::string description,
+                 std::function<std::string()> get, std::function<void(const std::string&)> set,
+                 std::function<bool(const std::string&)> accepts) {
+  Signal s;
+  s.name = std::move(name);
+  s.type = SignalType::text;
+  s.format = std::move(format);
+  s.description = std::move(description);
+  s.get = [get = std::move(get)] { return Value(get()); };
+  if (set) s.set = [set = std::move(set)](const Value& v) { set(std::get<std::string>(v)); };
+  s.accepts = std::move(accepts);
+  return s;
+}
+
 std::string to_string(const Value& value) {
   if (const auto* d = std::get_if<double>(&value)) {
     std::ostringstream s;
@@ -48,6 +104,8 @@ std::string describe_type(const Signal& signal) {
       for (const auto& c : signal.choices) out += (out.empty() ? "" : "|") + c;
       return out;
     }
+    case SignalType::text:
+      return signal.format.empty() ? "text" : signal.format;
   }
   return "";
 }
@@ -87,6 +145,12 @@ Value parse_value(const Signal& signal, const std::string& text) {
       }
       throw std::invalid_argument(signal.name + " takes one of " + describe_type(signal) +
                                   ", not '" + text + "'");
+    case SignalType::text:
+      if (signal.accepts && !signal.accepts(text)) {
+        throw std::invalid_argument(signal.name + " takes " + describe_type(signal) + ", not '" +
+                                    text + "'");
+      }
+      return text;
   }
   return text;
 }

@@ -12,7 +12,7 @@ namespace amprig {
 
 using Value = std::variant<double, bool, std::string>;
 
-enum class SignalType { number, boolean, choice };
+enum class SignalType { number, boolean, choice, text };
 
 struct Signal {
   std::string name;
@@ -21,6 +21,8 @@ struct Signal {
   std::vector<std::string> choices;  // choice: the allowed values
   double min = -1e300;               // number: the settable range
   double max = 1e300;
+  std::string format;                // text: what a settable value looks like, for messages
+  std::function<bool(const std::string&)> accepts;  // text: the syntax check for set values
   std::string description;
   std::function<Value()> get;
   std::function<void(const Value&)> set;  // empty: read-only
@@ -46,6 +48,20 @@ class SignalRegistry {
  private:
   std::map<std::string, Signal> m_signals;
 };
+
+// Builders for the usual shapes of signal; an empty setter makes it read-only.
+Signal make_number(std::string name, std::string unit, std::string description,
+                   std::function<double()> get, std::function<void(double)> set = {},
+                   bool fault = false, double min = -1e300, double max = 1e300);
+Signal make_bool(std::string name, std::string description, std::function<bool()> get,
+                 std::function<void(bool)> set = {}, bool fault = false);
+Signal make_choice(std::string name, std::vector<std::string> choices, std::string description,
+                   std::function<std::string()> get,
+                   std::function<void(const std::string&)> set = {}, bool fault = false);
+Signal make_text(std::string name, std::string format, std::string description,
+                 std::function<std::string()> get,
+                 std::function<void(const std::string&)> set = {},
+                 std::function<bool(const std::string&)> accepts = {});
 
 std::string to_string(const Value& value);
 std::string describe_type(const Signal& signal);  // "number [A]", "bool", "green|red|off"

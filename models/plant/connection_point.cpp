@@ -32,6 +32,12 @@ const CurrentBlock& ConnectionPoint::currents(const BlockTime& time) {
   const std::size_t n = time.n <= kMaxBlockSamples ? time.n : kMaxBlockSamples;
   for (auto& phase : m_currents.i) std::fill(phase.begin(), phase.begin() + n, 0.0);
   for (int s = 0; s < sources.size(); ++s) sources[s]->add_current(v, m_currents);
+  for (int p = 0; p < kPhases; ++p) {
+    double vi = 0;
+    for (std::size_t k = 0; k < n; ++k) vi += v.v[p][k] * m_currents.i[p][k];
+    const double energy_j = vi * time.dt_s;
+    (energy_j >= 0 ? m_import_j[p] : m_export_j[p]) += std::abs(energy_j);
+  }
   m_have_currents = true;
   return m_currents;
 }

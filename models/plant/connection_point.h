@@ -20,10 +20,17 @@ class ConnectionPoint : public sc_core::sc_module, public plant_if {
   const CurrentBlock& currents(const BlockTime& time) override;
   PhaseTruth truth(Phase phase) const override;
   double frequency_hz() const override;
+  // Energy through the connection point since t = 0, from the sampled voltages
+  // and currents of every block (each block's net energy counts as import or
+  // export): the ground truth for the meter's registers over long runs.
+  double energy_import_wh(Phase phase) const { return m_import_j[phase] / 3600; }
+  double energy_export_wh(Phase phase) const { return m_export_j[phase] / 3600; }
 
  private:
   CurrentBlock m_currents;
   bool m_have_currents = false;
+  double m_import_j[kPhases]{};
+  double m_export_j[kPhases]{};
 };
 
 }  // namespace amprig::models

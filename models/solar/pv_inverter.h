@@ -3,6 +3,9 @@
 // three (split equally), following a power profile over time, optionally with
 // reactive power. Its current flows out of the building when the loads take
 // less than it produces: the meter then sees export.
+#include <array>
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <systemc>
 #include <vector>
@@ -25,15 +28,15 @@ struct Cloud {
 struct SolarConfig {
   std::vector<Phase> phases{L1, L2, L3};
   SolarProfile profile = SolarProfile::constant;
-  double power_w = 0;            // constant: the output; clear_sky: the noon peak (all phases)
-  double ramp_from_w = 0;        // ramp: from this at ramp_start_s ...
+  double power_w = 0;      // constant: the output; clear_sky: the noon peak (all phases)
+  double ramp_from_w = 0;  // ramp: from this at ramp_start_s ...
   double ramp_start_s = 0;
-  double ramp_duration_s = 60;   // ... to power_w after this long
-  double sunrise_h = 6;          // clear_sky: output is power_w * sin(pi * (h - rise) / (set - rise))^1.2
-  double sunset_h = 20;          //   between sunrise and sunset, 0 otherwise
+  double ramp_duration_s = 60;  // ... to power_w after this long
+  double sunrise_h = 6;  // clear_sky: output is power_w * sin(pi * (h - rise) / (set - rise))^1.2
+  double sunset_h = 20;  //   between sunrise and sunset, 0 otherwise
   double start_time_of_day_h = 0;  // clear_sky: the time of day at simulated t = 0
   std::vector<Cloud> clouds;
-  double reactive_var = 0;       // total; + the inverter absorbs reactive power (looks inductive)
+  double reactive_var = 0;  // total; + the inverter absorbs reactive power (looks inductive)
 };
 
 class PvInverter : public sc_core::sc_module, public current_source_if {
@@ -57,8 +60,29 @@ class PvInverter : public sc_core::sc_module, public current_source_if {
   double current_at(Phase phase, double theta_rad, const mains_if& mains) const override;
 
  private:
+  // The voltage sensing of one phase: v*sin(theta) and sin^2(theta) of the
+  // latest samples, a ring holding at least one period.
+  struct Sensing {
+    std::vector<double> vs;
+    std::vector<double> ss;
+    std::size_t next = 0;    // where the next sample goes
+    std::size_t count = 0;   // valid samples, up to the ring's size
+    std::size_t period = 0;  // samples per period, from the block's phasor step (0: unknown)
+  };
+
+  // Updates m_voltage_v from the block's samples.
+  void sense_voltages(const MainsBlock& mains);
+
   SolarConfig m_config;
   double m_power_w = 0;
+  // The last block's state, which current_at() reports as the present output.
+  bool m_have_block = false;
+  double m_output_w = 0;                                  // the profile's power (all phases)
+  std::array<double, kPhases> m_voltage_v{};              // per phase: the grid's fundamental, RMS
+  std::array<bool, kPhases> m_feeding{true, true, true};  // for reporting changes only
+  std::array<Sensing, kPhases> m_sensing;
+  std::uint64_t m_next_index = 0;  // the sample after the last block
+  double m_sensing_dt_s = 0;       // the sample period the rings are sized for
 };
 
 }  // namespace amprig::models

@@ -86,15 +86,24 @@ class FakeNvm final : public hal::Nvm {
     return Status::ok;
   }
   Status write(std::size_t offset, Span<const std::uint8_t> data) override {
+    if (write_status != Status::ok) return write_status;
     if (offset + data.size() > sizeof(m_bytes)) return Status::out_of_range;
     std::memcpy(m_bytes + offset, data.data(), data.size());
+    ++writes;
     return Status::ok;
   }
   Status erase_page(std::size_t offset) override {
+    if (write_status != Status::ok) return write_status;
     if (offset >= sizeof(m_bytes)) return Status::out_of_range;
     std::memset(m_bytes + offset - offset % 256, 0xFF, 256);
+    ++erases;
     return Status::ok;
   }
+  std::vector<std::uint8_t> contents() const { return {m_bytes, m_bytes + sizeof(m_bytes)}; }
+
+  Status write_status = Status::ok;  // anything else: every write and erase fails with it
+  int writes = 0;
+  int erases = 0;
 
  private:
   std::uint8_t m_bytes[4096]{};
@@ -113,10 +122,20 @@ class FakeButton final : public hal::Button {
   bool is_pressed = false;
 };
 
+class FakeCartridge final : public hal::CartridgeSense {
+ public:
+  bool present() const override { return is_present; }
+  bool is_present = true;
+};
+
 class FakeLog final : public hal::Log {
  public:
-  void write(hal::LogLevel, const char*) override { ++lines; }
+  void write(hal::LogLevel level, const char*) override {
+    ++lines;
+    warnings += level >= hal::LogLevel::warning ? 1 : 0;
+  }
   int lines = 0;
+  int warnings = 0;  // and errors
 };
 
 // Everything a Firmware needs, wired together.
@@ -127,8 +146,9 @@ struct FakeHal {
   FakeNvm nvm;
   FakeLink link;
   FakeButton button;
+  FakeCartridge cartridge;
   FakeLog log;
-  hal::Hal hal() { return hal::Hal{adc, clock, leds, nvm, link, button, log}; }
+  hal::Hal hal() { return hal::Hal{adc, clock, leds, nvm, link, button, cartridge, log}; }
 };
 
 }  // namespace amprig::fw::test

@@ -58,6 +58,69 @@ void set_phase(SignalGenerator& g, int p, double voltage_v, double voltage_deg, 
   g.channel[hal::kI1 + p].phase_deg = current_deg;
 }
 
+// The installation the current-scheme tests measure: what each grid phase carries (angles relative
+// to V1), whichever CT input sees it.
+struct PhaseLoad {
+  double voltage_v;
+  double voltage_deg;
+  double current_a;
+  double current_deg;
+};
+constexpr PhaseLoad kLoads[kPhases] = {
+    {230.0, 0.0, 10.0, -30.0},     // lags 30 deg
+    {230.0, -120.0, 4.0, -100.0},  // leads 20 deg
+    {230.0, 120.0, 16.0, 60.0},    // lags 60 deg
+};
+
+void set_voltages(SignalGenerator& g, const PhaseLoad (&loads)[kPhases]) {
+  for (int p = 0; p < kPhases; ++p) {
+    g.channel[hal::kV1 + p].amplitude_codes = loads[p].voltage_v * kSqrt2 / kGainV;
+    g.channel[hal::kV1 + p].phase_deg = loads[p].voltage_deg;
+  }
+}
+
+// CT input `input` clamped on a conductor carrying `load`'s current: `reversed` when clamped
+// against the arrow (or with S1 and S2 swapped); `lead_deg` is the CT's own phase lead.
+void set_input(SignalGenerator& g, int input, const PhaseLoad& load, bool reversed = false,
+               double gain_i = kGainI, double lead_deg = 0.0) {
+  g.channel[hal::kI1 + input].amplitude_codes = load.current_a * kSqrt2 / gain_i;
+  g.channel[hal::kI1 + input].phase_deg = load.current_deg + (reversed ? 180.0 : 0.0) + lead_deg;
+}
+
+// A phase's results against the closed form for its voltage and the current it is paired with.
+void check_phase(const PhaseMeasurement& m, double voltage_v, double voltage_deg, double current_a,
+                 double current_deg, double gain_i = kGainI) {
+  const double phi = deg_to_rad(voltage_deg - current_deg);
+  const double s = voltage_v * current_a;
+  check_close(m.voltage_v, voltage_v, rms_tolerance(kGainV, voltage_v), "voltage_v");
+  check_close(m.current_a, current_a, rms_tolerance(gain_i, current_a), "current_a");
+  check_close(m.power_w, s * std::cos(phi), power_tolerance(kGainV, gain_i, voltage_v, current_a),
+              "power_w");
+  check_close(m.reactive_var, s * std::sin(phi),
+              power_tolerance(kGainV, gain_i, voltage_v, current_a, 0.71), "reactive_var");
+  check_angle_close(m.voltage_angle_deg, voltage_deg,
+                    angle_tolerance_deg(voltage_v / kGainV, voltage_v / kGainV),
+                    "voltage_angle_deg");
+  check_angle_close(m.current_angle_deg, normalise_deg(current_deg),
+                    angle_tolerance_deg(voltage_v / kGainV, current_a / gain_i),
+                    "current_angle_deg");
+}
+
+void check_phase(const PhaseMeasurement& m, const PhaseLoad& load, double gain_i = kGainI) {
+  check_phase(m, load.voltage_v, load.voltage_deg, load.current_a, load.current_deg, gain_i);
+}
+
+MeteringConfig with_scheme(MeteringConfig c, std::uint8_t l1, std::uint8_t l2, std::uint8_t l3,
+                           bool inverted1 = false, bool inverted2 = false, bool inverted3 = false) {
+  c.scheme.phase[0] = l1;
+  c.scheme.phase[1] = l2;
+  c.scheme.phase[2] = l3;
+  c.scheme.inverted[0] = inverted1;
+  c.scheme.inverted[1] = inverted2;
+  c.scheme.inverted[2] = inverted3;
+  return c;
+}
+
 struct Bench {
   explicit Bench(const MeteringConfig& config, double frequency_hz)
       : config(config), gen(frequency_hz, config.sample_rate_hz) {
@@ -585,6 +648,145 @@ BOOST_AUTO_TEST_CASE(results_do_not_depend_on_how_the_stream_is_cut) {
       }
     }
   }
+}
+
+BOOST_AUTO_TEST_CASE(configure_rejects_a_scheme_that_is_not_a_permutation) {
+  Metering meter;
+  BOOST_TEST(meter.configure(with_scheme(test_config(), 0, 0, 2)) == Status::invalid_argument);
+  BOOST_TEST(meter.configure(with_scheme(test_config(), 1, 1, 1)) == Status::invalid_argument);
+  BOOST_TEST(meter.configure(with_scheme(test_config(), 0, 1, 3)) == Status::invalid_argument);
+  BOOST_TEST(meter.configure(with_scheme(test_config(), 2, 0, 1, true, false, true)) == Status::ok);
+  BOOST_TEST(meter.configure(test_config()) == Status::ok);
+}
+
+// CT inputs 1 and 2 swapped: input 1 is clamped on L2, input 2 on L1.
+void wire_l1_l2_swapped(SignalGenerator& g) {
+  set_voltages(g, kLoads);
+  set_input(g, 0, kLoads[1]);
+  set_input(g, 1, kLoads[0]);
+  set_input(g, 2, kLoads[2]);
+}
+
+BOOST_AUTO_TEST_CASE(swapped_inputs_with_the_matching_scheme_measure_each_phase) {
+  Bench b(with_scheme(test_config(), 1, 0, 2), 50.0);
+  wire_l1_l2_swapped(b.gen);
+  const Measurements m = b.settled();
+  for (int p = 0; p < kPhases; ++p) {
+    BOOST_TEST_CONTEXT("phase " << p + 1) { check_phase(m.phase[p], kLoads[p]); }
+  }
+  double total_w = 0.0, total_tolerance_w = 0.0;
+  for (const PhaseLoad& l : kLoads) {
+    total_w += l.voltage_v * l.current_a * std::cos(deg_to_rad(l.voltage_deg - l.current_deg));
+    total_tolerance_w += power_tolerance(kGainV, kGainI, l.voltage_v, l.current_a);
+  }
+  check_close(m.total_power_w, total_w, total_tolerance_w, "total_power_w");
+}
+
+BOOST_AUTO_TEST_CASE(swapped_inputs_without_the_scheme_pair_each_voltage_with_the_wrong_current) {
+  // The same wiring under the identity scheme: V1 is paired with L2's current and V2 with L1's,
+  // which the angles and powers show.
+  Bench b(test_config(), 50.0);
+  wire_l1_l2_swapped(b.gen);
+  const Measurements m = b.settled();
+  BOOST_TEST_CONTEXT("phase 1") {
+    check_phase(m.phase[0], 230.0, 0.0, kLoads[1].current_a, kLoads[1].current_deg);
+  }
+  BOOST_TEST_CONTEXT("phase 2") {
+    check_phase(m.phase[1], 230.0, -120.0, kLoads[0].current_a, kLoads[0].current_deg);
+  }
+  BOOST_TEST_CONTEXT("phase 3") { check_phase(m.phase[2], kLoads[2]); }
+  // V1 against L2's current (100 deg behind it) reads as export.
+  BOOST_TEST(m.phase[0].power_w < 0.0f);
+}
+
+BOOST_AUTO_TEST_CASE(inverted_input_with_the_matching_scheme_reads_import) {
+  // Input 2 clamped backwards on L2; the load imports on every phase.
+  Bench b(with_scheme(test_config(), 0, 1, 2, false, true, false), 50.0);
+  set_voltages(b.gen, kLoads);
+  set_input(b.gen, 0, kLoads[0]);
+  set_input(b.gen, 1, kLoads[1], true);
+  set_input(b.gen, 2, kLoads[2]);
+  const Measurements m = b.settled();
+  for (int p = 0; p < kPhases; ++p) {
+    BOOST_TEST_CONTEXT("phase " << p + 1) { check_phase(m.phase[p], kLoads[p]); }
+  }
+  BOOST_TEST(m.phase[1].power_w > 0.0f);
+  BOOST_TEST(m.phase[1].power_factor > 0.0f);
+  BOOST_TEST(m.phase[1].energy_import_mj > 0);
+  BOOST_TEST(m.phase[1].energy_export_mj == 0);
+}
+
+BOOST_AUTO_TEST_CASE(inverted_input_without_the_scheme_reads_export) {
+  Bench b(test_config(), 50.0);
+  set_voltages(b.gen, kLoads);
+  set_input(b.gen, 0, kLoads[0]);
+  set_input(b.gen, 1, kLoads[1], true);
+  set_input(b.gen, 2, kLoads[2]);
+  const Measurements m = b.settled();
+  BOOST_TEST_CONTEXT("phase 2") {
+    check_phase(m.phase[1], 230.0, -120.0, kLoads[1].current_a, kLoads[1].current_deg + 180.0);
+  }
+  BOOST_TEST(m.phase[1].power_w < 0.0f);
+  BOOST_TEST(m.phase[1].energy_import_mj == 0);
+  BOOST_TEST(m.phase[1].energy_export_mj > 0);
+}
+
+BOOST_AUTO_TEST_CASE(cyclically_rotated_inputs_with_the_matching_scheme) {
+  // Input 1 on L2, input 2 on L3 (clamped backwards), input 3 on L1.
+  const auto wire = [](SignalGenerator& g) {
+    set_voltages(g, kLoads);
+    set_input(g, 0, kLoads[1]);
+    set_input(g, 1, kLoads[2], true);
+    set_input(g, 2, kLoads[0]);
+  };
+  {
+    Bench b(with_scheme(test_config(), 1, 2, 0, false, true, false), 50.0);
+    wire(b.gen);
+    const Measurements m = b.settled();
+    for (int p = 0; p < kPhases; ++p) {
+      BOOST_TEST_CONTEXT("phase " << p + 1) { check_phase(m.phase[p], kLoads[p]); }
+    }
+  }
+  {
+    // The same wiring under the identity scheme: V_p paired with input p as it is wired.
+    Bench b(test_config(), 50.0);
+    wire(b.gen);
+    const Measurements m = b.settled();
+    BOOST_TEST_CONTEXT("identity, phase 1") {
+      check_phase(m.phase[0], 230.0, 0.0, kLoads[1].current_a, kLoads[1].current_deg);
+    }
+    BOOST_TEST_CONTEXT("identity, phase 2") {
+      check_phase(m.phase[1], 230.0, -120.0, kLoads[2].current_a, kLoads[2].current_deg + 180.0);
+    }
+    BOOST_TEST_CONTEXT("identity, phase 3") {
+      check_phase(m.phase[2], 230.0, 120.0, kLoads[0].current_a, kLoads[0].current_deg);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(calibration_follows_the_input_not_the_phase) {
+  // Input 1 (on L2) has twice input 2's gain and no lead; input 2 (on L1) leads by 2 deg. Applied
+  // to the phase instead of the input, the gains would read L1 and L2 at half and twice their
+  // currents, and the lead would turn L1 and L2 by 2 deg the wrong way.
+  const double gain[kPhases] = {2.0 * kGainI, kGainI, kGainI};
+  const double lead_deg[kPhases] = {0.0, 2.0, 0.0};
+  auto config = with_scheme(test_config(), 1, 0, 2);
+  for (int k = 0; k < kPhases; ++k) {
+    config.current[k].gain = static_cast<float>(gain[k]);
+    config.current[k].phase_deg = static_cast<float>(lead_deg[k]);
+  }
+  const double s = kLoads[0].voltage_v * kLoads[0].current_a;
+  BOOST_TEST_REQUIRE(s * std::sin(deg_to_rad(2.0)) >
+                     10.0 * power_tolerance(kGainV, kGainI, 230.0, kLoads[0].current_a, 0.71));
+  Bench b(config, 50.0);
+  set_voltages(b.gen, kLoads);
+  set_input(b.gen, 0, kLoads[1], false, gain[0], lead_deg[0]);
+  set_input(b.gen, 1, kLoads[0], false, gain[1], lead_deg[1]);
+  set_input(b.gen, 2, kLoads[2], false, gain[2], lead_deg[2]);
+  const Measurements m = b.settled();
+  BOOST_TEST_CONTEXT("phase 1") { check_phase(m.phase[0], kLoads[0], gain[1]); }
+  BOOST_TEST_CONTEXT("phase 2") { check_phase(m.phase[1], kLoads[1], gain[0]); }
+  BOOST_TEST_CONTEXT("phase 3") { check_phase(m.phase[2], kLoads[2], gain[2]); }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -186,6 +186,52 @@ BOOST_AUTO_TEST_CASE(malformed_files_name_file_line_and_key) {
   check_error("scenario: x\nsurprise: 1\n", 2, "surprise", "unknown key");
 }
 
+BOOST_AUTO_TEST_CASE(installation_solar_and_cartridge_keys) {
+  TempFile file("install.yaml", R"(device:
+  fuse_a: 35
+  supply_voltage_v: 240
+  current_scheme: [L2, -L1, L3]
+plant:
+  cartridge: { present: false }
+  solar: { power_w: 4600, phases: [L1, L3], profile: clear_sky, sunrise_h: 5, sunset_h: 21,
+           clouds: [ { at: 9h, duration: 10min, depth: 0.7, edge: 30s } ] }
+steps:
+  - at: 1s
+    expect: { settings.last_result: { contains: "rejected" } }
+)");
+  const Scenario s = load_scenario(file.path());
+  BOOST_TEST(s.device.installation.fuse_a == 35.0f);
+  BOOST_TEST(s.device.installation.supply_voltage_v == 240.0f);
+  BOOST_TEST(s.device.installation.scheme.phase[0] == 1);
+  BOOST_TEST(s.device.installation.scheme.phase[1] == 0);
+  BOOST_TEST(s.device.installation.scheme.inverted[1]);
+  BOOST_TEST(!s.device.installation.scheme.inverted[0]);
+  BOOST_TEST(!s.device.cartridge_present);
+  BOOST_TEST(s.device.generation);  // solar in the plant means generation is installed
+  BOOST_REQUIRE(s.solar.size() == 1u);
+  BOOST_TEST(s.solar[0].power_w == 4600);
+  BOOST_TEST(s.solar[0].phases.size() == 2u);
+  BOOST_TEST(s.solar[0].sunrise_h == 5);
+  BOOST_REQUIRE(s.solar[0].clouds.size() == 1u);
+  BOOST_TEST(s.solar[0].clouds[0].start_s == 9 * 3600.0);
+  BOOST_TEST(s.solar[0].clouds[0].duration_s == 600.0);
+  BOOST_TEST(s.steps[0].expects[0].kind == Expectation::Kind::contains);
+  BOOST_TEST(s.steps[0].expects[0].exact == "rejected");
+}
+
+BOOST_AUTO_TEST_CASE(invalid_installation_settings_name_the_rule) {
+  check_error("device:\n  current_scheme: [L1, L1, L3]\n", 2, "device", "installation settings are invalid");
+  check_error("device:\n  current_scheme: [L1, L2]\n", 2, "device.current_scheme", "three entries");
+  check_error("device:\n  current_scheme: [L1, L2, -L4]\n", 2, "device.current_scheme",
+              "expected L1, L2 or L3");
+  check_error("plant:\n  solar: { power_w: 100, profile: sunny }\n", 2, "plant.solar.profile",
+              "expected constant, ramp or clear_sky");
+  check_error("plant:\n  solar: { power_w: 100, clouds: [ { duration: 1s } ] }\n", 2,
+              "plant.solar.clouds[0].at", "start time");
+  check_error("steps:\n  - at: 1s\n    expect: { led.logo: { contains: o, min: 1 } }\n", 3,
+              "steps[0].expect.led.logo", "stands alone");
+}
+
 BOOST_AUTO_TEST_CASE(a_missing_file_is_an_error_not_a_crash) {
   try {
     load_scenario("/nonexistent/scenario.yaml");

@@ -101,6 +101,21 @@ BOOST_AUTO_TEST_CASE(currents_sum_the_sources_once_per_block) {
   BOOST_TEST(worst < 1e-9, "worst " << worst << " A");
 }
 
+BOOST_AUTO_TEST_CASE(energy_is_the_integral_of_the_sampled_power) {
+  // One second of whole cycles: the 6 A pf 0.7 load exchanges energy with the
+  // fundamental only (the voltage harmonics are orthogonal to its sine), so
+  // the register holds 230 V * 6 A * 0.7 * 1 s; the unloaded phase holds none.
+  ConnectionPoint& cp = world().cp_harm;
+  BlockClock clock(6400, 128);
+  for (int b = 0; b < 50; ++b) cp.currents(clock.next());
+  const double expected_wh = 230 * 6 * 0.7 * 1.0 / 3600;
+  BOOST_TEST(relative_error(cp.energy_import_wh(L1), expected_wh) < 1e-9,
+             cp.energy_import_wh(L1) << " vs " << expected_wh);
+  BOOST_TEST(cp.energy_export_wh(L1) == 0.0);
+  BOOST_TEST(cp.energy_import_wh(L2) == 0.0);
+  BOOST_TEST(cp.energy_export_wh(L2) == 0.0);
+}
+
 BOOST_AUTO_TEST_CASE(no_sources_no_current) {
   ConnectionPoint& cp = world().cp_empty;
   BlockClock clock(6400, 128);

@@ -1,5 +1,7 @@
 #include "world.h"
 
+#include <stdexcept>
+
 namespace amprig::models::test {
 namespace {
 
@@ -93,6 +95,56 @@ AdcModelConfig noisy_adc(double noise_lsb, std::uint64_t seed) {
   return c;
 }
 
+SolarConfig solar_config(std::vector<Phase> phases, double power_w, double reactive_var = 0) {
+  SolarConfig c;
+  c.phases = std::move(phases);
+  c.power_w = power_w;
+  c.reactive_var = reactive_var;
+  return c;
+}
+
+SolarConfig solar_ramp() {
+  SolarConfig c = solar_config({L1, L2, L3}, 4000);
+  c.profile = SolarProfile::ramp;
+  c.ramp_from_w = 500;
+  c.ramp_start_s = 10;
+  c.ramp_duration_s = 60;
+  return c;
+}
+
+SolarConfig solar_sky() {
+  SolarConfig c = solar_config({L1, L2, L3}, 5000);
+  c.profile = SolarProfile::clear_sky;
+  c.sunrise_h = 6;
+  c.sunset_h = 20;
+  c.start_time_of_day_h = 12;
+  return c;
+}
+
+SolarConfig solar_clouds() {
+  SolarConfig c = solar_config({L1}, 3000);
+  c.clouds = {
+      {10, 5, 0.7, 1},   // down to 30 % over 10..11 s, until 16 s, back at 17 s
+      {30, 2, 1, 0},     // a step to nothing at 30 s, back at 32 s
+      {50, 10, 0.5, 0},  // overlaps the next during 55..60 s
+      {55, 10, 0.4, 0},
+  };
+  return c;
+}
+
+MainsConfig solar_distorted_60hz() {
+  MainsConfig c = mains_config(230, 60);
+  c.harmonics = {{5, 5, 0}, {3, 3, 90}, {2, 1, 30}};
+  return c;
+}
+
+MainsConfig solar_harm_mains() {
+  MainsConfig c = mains_config();
+  c.harmonics = {{5, 10, 0}, {3, 4, 180}};
+  c.level = {1.0, 0.9, 1.0};
+  return c;
+}
+
 World* g_world = nullptr;
 
 }  // namespace
@@ -171,6 +223,26 @@ World::World()
       adc_seed_b("adc_seed_b", noisy_adc(2.0, 7)),
       adc_seed_c("adc_seed_c", noisy_adc(2.0, 8)),
       adc_ctl("adc_ctl", quiet_adc()),
+      mains_solar("mains_solar", mains_config()),
+      mains_solar_lost("mains_solar_lost", lost_l2()),
+      mains_solar_harm("mains_solar_harm", solar_harm_mains()),
+      mains_solar_drop("mains_solar_drop", mains_config()),
+      mains_solar_time("mains_solar_time", mains_config()),
+      mains_solar_60("mains_solar_60", solar_distorted_60hz()),
+      pv_three("pv_three", solar_config({L1, L2, L3}, 4600)),
+      pv_single("pv_single", solar_config({L2}, 3000)),
+      pv_reactive("pv_reactive", solar_config({L1, L2, L3}, 3000, 1200)),
+      pv_ramp("pv_ramp", solar_ramp()),
+      pv_sky("pv_sky", solar_sky()),
+      pv_clouds("pv_clouds", solar_clouds()),
+      pv_on_lost("pv_on_lost", solar_config({L1, L2, L3}, 4600)),
+      pv_single_lost("pv_single_lost", solar_config({L2}, 3000)),
+      pv_harm("pv_harm", solar_config({L1, L2, L3}, 4600, -900)),
+      pv_drop("pv_drop", solar_config({L1, L3}, 2000)),
+      pv_sense("pv_sense", solar_config({L1}, 1000)),
+      mains_solar_cp("mains_solar_cp", mains_config()),
+      pv_cp("pv_cp", solar_config({L1, L2, L3}, 4600, 1500)),
+      cp_solar("cp_solar"),
       chain("chain", mains_config(), load_config("single", {L1}, 10, 1.0),
             load_config("three", {L1, L2, L3}, 4, 0.9), quiet_adc()) {
   cp.mains.bind(mains_cp.out);
@@ -180,6 +252,13 @@ World::World()
   cp_empty.mains.bind(mains_cp_harm.out);
   cp_harm.mains.bind(mains_cp_harm.out);
   cp_harm.sources.bind(cp_harm_load.out);
+  cp_solar.mains.bind(mains_solar_cp.out);
+  cp_solar.sources.bind(pv_cp.out);
+  try {
+    PvInverter invalid("pv_invalid", solar_config({L1, L1}, 1000));
+  } catch (const std::invalid_argument& e) {
+    pv_invalid_message = e.what();
+  }
   g_world = this;
 }
 

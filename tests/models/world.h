@@ -17,6 +17,7 @@
 #include "loads/load.h"
 #include "mains/mains.h"
 #include "plant/connection_point.h"
+#include "solar/pv_inverter.h"
 
 namespace amprig::models::test {
 
@@ -106,6 +107,18 @@ struct World {
   DividerBench divider, divider_open;
   // ADC
   AdcBench adc_quant, adc_noise, adc_seed_a, adc_seed_b, adc_seed_c, adc_ctl;
+  // PV inverters: block-path tests on mains_solar (whole 50 Hz cycles), a lost
+  // L2, a mains with harmonics and a sag, one whose phases are dropped at run
+  // time, one whose blocks jump in time, and a distorted 60 Hz mains; truth
+  // through cp_solar.
+  Mains mains_solar, mains_solar_lost, mains_solar_harm, mains_solar_drop, mains_solar_time,
+      mains_solar_60;
+  PvInverter pv_three, pv_single, pv_reactive, pv_ramp, pv_sky, pv_clouds, pv_on_lost,
+      pv_single_lost, pv_harm, pv_drop, pv_sense;
+  Mains mains_solar_cp;
+  PvInverter pv_cp;
+  ConnectionPoint cp_solar;
+  std::string pv_invalid_message;  // what the constructor threw for an invalid config
   // End to end
   Chain chain;
 

@@ -30,6 +30,13 @@ struct MeteringConfig {
   // per grid phase: phase[p].current_a is the input k with scheme.phase[k] == p.
   // Must be a permutation (check_settings guarantees it).
   CurrentScheme scheme{};
+  // IT: the voltage inputs are the lines of a network without neutral, each
+  // referenced to the star point of the terminal's dividers. Measurements then
+  // report line-to-line voltages (phase[0] = U12, phase[1] = U23, phase[2] =
+  // U31) and every angle relative to U12; power per phase is taken against the
+  // star-equivalent voltages (derived from U12 alone, assuming symmetry, when
+  // only L1 and L2 are wired).
+  NetworkType network = NetworkType::tn;
 };
 
 struct PhaseMeasurement {

@@ -12,6 +12,10 @@ constexpr int kPhases = 3;
 
 enum Phase : int { L1 = 0, L2 = 1, L3 = 2 };
 
+// TN: phases and a neutral at earth. IT: three lines, no neutral; voltages are
+// given line-to-line, and each phase's voltage is taken from the source's star point.
+enum class Network { tn, it };
+
 struct BlockTime {
   std::uint64_t index = 0;  // first sample's index since t = 0 (identifies the block)
   double t0_s = 0;

@@ -27,6 +27,9 @@ class mains_if : public virtual sc_core::sc_interface {
   // Instantaneous voltage of `phase` when its fundamental is at angle theta.
   virtual double voltage_at(Phase phase, double theta_rad) const = 0;
   virtual bool present(Phase phase) const = 0;
+  // Angle of `phase`'s fundamental minus L1's (0, -120 or -240 deg per the sequence).
+  virtual double angle_offset_rad(Phase phase) const = 0;
+  virtual Network network() const = 0;
 };
 
 class current_source_if : public virtual sc_core::sc_interface {

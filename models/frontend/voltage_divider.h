@@ -11,6 +11,10 @@ struct DividerConfig {
   double bottom_ohm = 2.4e3;
   Phase phase = L1;       // the phase wired to this terminal
   bool connected = true;  // false: nothing wired, the pin sits at the bias
+  // IT: no neutral at the terminal; each pin is referenced to the star point
+  // of the wired dividers (equal resistors), i.e. to the mean of the wired
+  // lines' voltages. Needs link_terminal().
+  bool star_reference = false;
 };
 
 class VoltageDivider : public sc_core::sc_module, public analog_channel_if {

@@ -21,6 +21,12 @@ struct LoadConfig {
   bool leading = false;             // capacitive when true
   std::vector<Harmonic> harmonics;  // percent of the fundamental current
   LoadWaveform waveform = LoadWaveform::sine;
+  // IT networks: with two phases {a, b}, one load connected between the two
+  // lines (current_a flows out on a and back on b, at power_factor relative to
+  // the line-to-line voltage u_ab). Without it, each listed phase draws
+  // current_a to the neutral (TN), or, with three phases, a balanced
+  // three-phase load (TN and IT).
+  bool line_to_line = false;
 };
 
 class Load : public sc_core::sc_module, public current_source_if {

@@ -17,6 +17,7 @@ struct Harmonic {
 };
 
 struct MainsConfig {
+  Network network = Network::tn;  // IT: voltage_v is line-to-line
   double voltage_v = 230;                           // RMS line-to-neutral of the fundamental
   double frequency_hz = 50;                         // 45..65
   std::array<Phase, kPhases> sequence{L1, L2, L3};  // phase k lags the one before it by 120 deg

@@ -175,19 +175,23 @@ SettingsResult Firmware::apply_settings(const InstallationSettings& settings) {
   }
   const Status saved = m_store.save(settings);
   if (saved != Status::ok) return {saved, "could not store the settings"};
-  const bool scheme_changed = !same_scheme(settings.scheme, m_settings.scheme);
+  // A new network changes what the metering measures (line-to-line voltages, star power), so it
+  // reconfigures the metering as a new scheme does.
+  const bool reconfigure =
+      !same_scheme(settings.scheme, m_settings.scheme) || settings.network != m_settings.network;
   m_settings = settings;
   // Off, or dark in a reboot: the next boot loads them from NVM.
   if (!m_running || m_rebooting) return {};
-  const Status applied = apply_to_pipeline(scheme_changed);
+  const Status applied = apply_to_pipeline(reconfigure);
   if (applied != Status::ok) return {applied, "stored, but the metering rejected the settings"};
   return {};
 }
 
-Status Firmware::apply_to_pipeline(bool scheme_changed) {
-  // A new scheme re-maps the per-phase energy registers, so they restart with it; otherwise
-  // the measurements restart and the registers carry on.
-  if (scheme_changed) {
+Status Firmware::apply_to_pipeline(bool reconfigure) {
+  // A new scheme re-maps the per-phase energy registers, and a new network changes what they
+  // count against, so they restart with either; otherwise the measurements restart and the
+  // registers carry on.
+  if (reconfigure) {
     const Status status = m_metering.configure(metering_config());
     if (status != Status::ok) return status;
   } else {
@@ -210,6 +214,7 @@ Status Firmware::factory_reset() {
 MeteringConfig Firmware::metering_config() const {
   MeteringConfig config = m_config.metering;
   config.scheme = m_settings.scheme;
+  config.network = m_settings.network;
   return config;
 }
 

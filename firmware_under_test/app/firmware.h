@@ -20,7 +20,7 @@ constexpr std::uint32_t kMaxDmaFramesPerHalf = 256;
 
 struct FirmwareConfig {
   Variant variant = Variant::ag63;
-  MeteringConfig metering;        // calibration; the current scheme comes from the settings in NVM
+  MeteringConfig metering;  // calibration; the scheme and the network come from the settings in NVM
   DiagnosticsConfig diagnostics;  // thresholds and generation; the network comes from the settings
   std::uint32_t dma_frames_per_half = 64;  // 10 ms at 6.4 kHz
 };
@@ -66,8 +66,9 @@ class Firmware final : public hal::AdcDmaClient {
   static constexpr int kLedCount = 4;
   // Everything a power-on or a reboot does: RAM state afresh, settings from NVM, DMA started.
   Status boot();
-  // Applies m_settings to the running pipeline; measurements restart.
-  Status apply_to_pipeline(bool scheme_changed);
+  // Applies m_settings to the running pipeline; measurements restart. `reconfigure` (a new
+  // scheme or network) configures the metering afresh, its energy registers included.
+  Status apply_to_pipeline(bool reconfigure);
   MeteringConfig metering_config() const;
   DiagnosticsConfig diagnostics_config() const;
   // True once per debounced press.

@@ -1,5 +1,5 @@
-// How the device judges its own wiring (TN networks; IT runs the same rules, not validated yet:
-// there the voltage inputs are line-to-line and a load's current sits 30 degrees off them).
+// How the device judges its own wiring. Written for TN; IT (DiagnosticsConfig::network) at the
+// end.
 //
 // Inputs per measurement window: RMS voltage and current per phase, the angles of each phase's
 // voltage and current fundamental relative to V1, and the cartridge's presence contact. Currents
@@ -62,6 +62,20 @@
 // - wrong_sequence: some trusted CT is judged off its own phase, or reversed. Its finding names
 //   the phase it really measures, so the matching current scheme can be applied.
 // - ok otherwise.
+//
+// IT networks (no neutral). The metering then reports per phase p the line-to-line voltage
+// U12, U23, U31 (0 when the pair is not measured) and every angle relative to U12; the currents
+// are still per line.
+// - Presence is per line pair: U_p,p+1 at voltage_present_v or more, with the same hysteresis.
+//   L1 and L2 only (the standard IT installation without generation) is U12 present, U23 and U31
+//   absent: voltage ok, as V1 alone is on TN.
+// - Sequence: the TN rule on the line-to-line angles. With three lines wired U23 must be within
+//   60 degrees of -120 and U31 of +120 relative to U12; with two, the sequence is taken as right.
+// - CTs: a load's current follows its line's star-equivalent voltage, which is 30 degrees behind
+//   the line-to-line voltage U_p,p+1 in the right sequence (ahead in the negative one). The
+//   hypotheses are judged against those star angles, angle(U_p,p+1) -/+ 30 degrees, an absent
+//   pair being assumed at its nominal place as on TN; so every TN rule above holds unchanged.
+//   Without U12 there is no angle reference: trusted CTs are reported with phase -1, verdict ok.
 //
 // Settling: every field of the diagnosis (each reason, each phase's presence, each CT finding)
 // changes only after its new value has held without a break for settle_us (1 s). A value that
@@ -208,9 +222,13 @@ void Diagnostics::judge_cts(const Measurements& m, const bool present[kPhases],
       sequence = -1.0f;
     }
   }
+  // TN: each phase's voltage. IT: the star-equivalent voltage of line q, from the line-to-line
+  // voltage U_q,q+1 (30 degrees behind it in the right sequence, ahead in the negative one).
+  const float star_offset_deg = m_config.network == NetworkType::it ? -30.0f * sequence : 0.0f;
   float voltage_deg[kPhases];
   for (int q = 0; q < kPhases; ++q) {
-    voltage_deg[q] = present[q] ? m.phase[q].voltage_angle_deg : sequence * kPlaceDeg[q];
+    voltage_deg[q] =
+        (present[q] ? m.phase[q].voltage_angle_deg : sequence * kPlaceDeg[q]) + star_offset_deg;
   }
 
   const bool export_allowed = m_config.generation;

@@ -26,6 +26,11 @@ constexpr std::int32_t kLevelDeadbandCodes = 2;
 constexpr std::uint32_t kRunawayFactor = 2;
 // Below this the power factor is meaningless and is reported as 0.
 constexpr double kMinApparentVa = 1e-6;
+// IT: a voltage input counts as wired from this star-referenced RMS on. Wired, a channel carries
+// at least half the smallest line-to-line voltage (L1 and L2 only: U12 / 2, >= 42 V at 85 V);
+// unwired, it reads ~0.
+constexpr double kItWiredMinV = 20.0;
+constexpr double kSqrt3 = 1.73205080756887729353;
 
 // The DFT's local oscillator: a 32-bit phase accumulator indexing a 1024-point sine table, linearly
 // interpolated. Without interpolation the index rounding (+-0.18 deg) beats with the signal at
@@ -161,6 +166,7 @@ void Metering::restart() {
     m_latest.phase[p].energy_export_mj = m_energy_export_mj[p];
   }
   for (auto& dc : m_dc_code) dc = kMidScale;
+  for (auto& v : m_channel_rms_v) v = 0.0f;
   m_reference = -1;
   m_armed = false;
   m_have_previous_crossing = false;
@@ -176,8 +182,14 @@ void Metering::process(Span<const AdcCode> frames) {
   while (k < count) {
     Event event = Event::none;
     const AdcCode* from = data + k * kAdcChannels;
-    k += m_reference >= 0 ? accumulate<true>(from, count - k, &event)
-                          : accumulate<false>(from, count - k, &event);
+    // TN runs the loop without the IT cross products: its per-frame cost is unchanged.
+    if (m_config.network == NetworkType::it) {
+      k += m_reference >= 0 ? accumulate<true, true>(from, count - k, &event)
+                            : accumulate<false, true>(from, count - k, &event);
+    } else {
+      k += m_reference >= 0 ? accumulate<true, false>(from, count - k, &event)
+                            : accumulate<false, false>(from, count - k, &event);
+    }
     if (event == Event::none) break;
     // Frame k raised the event and is not accumulated yet: it belongs to whichever window
     // is open once the event has been handled.
@@ -197,7 +209,7 @@ void Metering::process(Span<const AdcCode> frames) {
 
 // The per-sample work. State is copied into locals so that it stays in registers; the loop
 // leaves on the first event (window full, reference crossing) without accumulating that frame.
-template <bool kSynchronising>
+template <bool kSynchronising, bool kLineToLine>
 std::size_t Metering::accumulate(const AdcCode* frames, std::size_t count, Event* event) {
   std::uint64_t sum[kAdcChannels];
   std::uint64_t sum_sq[kAdcChannels];
@@ -213,6 +225,10 @@ std::size_t Metering::accumulate(const AdcCode* frames, std::size_t count, Event
   }
   std::uint64_t sum_vi[kPhases];
   for (int p = 0; p < kPhases; ++p) sum_vi[p] = static_cast<std::uint64_t>(m_sum_vi[p]);
+  std::uint64_t sum_vv[kPhases] = {};
+  if constexpr (kLineToLine) {
+    for (int p = 0; p < kPhases; ++p) sum_vv[p] = static_cast<std::uint64_t>(m_sum_vv[p]);
+  }
   float sum_cos = m_sum_cos;
   float sum_sin = m_sum_sin;
   std::uint32_t phase = m_nco_phase;
@@ -262,6 +278,11 @@ std::size_t Metering::accumulate(const AdcCode* frames, std::size_t count, Event
     sum_vi[0] += std::uint32_t{f[hal::kV1]} * std::uint32_t{f[current_channels & 0xff]};
     sum_vi[1] += std::uint32_t{f[hal::kV2]} * std::uint32_t{f[(current_channels >> 8) & 0xff]};
     sum_vi[2] += std::uint32_t{f[hal::kV3]} * std::uint32_t{f[current_channels >> 16]};
+    if constexpr (kLineToLine) {
+      sum_vv[0] += std::uint32_t{f[hal::kV1]} * std::uint32_t{f[hal::kV2]};
+      sum_vv[1] += std::uint32_t{f[hal::kV2]} * std::uint32_t{f[hal::kV3]};
+      sum_vv[2] += std::uint32_t{f[hal::kV3]} * std::uint32_t{f[hal::kV1]};
+    }
     ++samples;
   }
 
@@ -272,6 +293,9 @@ std::size_t Metering::accumulate(const AdcCode* frames, std::size_t count, Event
     m_acc[ch].dft_im = dft_im[ch];
   }
   for (int p = 0; p < kPhases; ++p) m_sum_vi[p] = static_cast<std::int64_t>(sum_vi[p]);
+  if constexpr (kLineToLine) {
+    for (int p = 0; p < kPhases; ++p) m_sum_vv[p] = static_cast<std::int64_t>(sum_vv[p]);
+  }
   m_sum_cos = sum_cos;
   m_sum_sin = sum_sin;
   m_nco_phase = phase;
@@ -359,9 +383,13 @@ void Metering::close_window(double end_t, double edge_weight, const AdcCode* edg
   const double length = static_cast<double>(m_samples_in_window) + edge_weight - m_start_weight;
   publish(length, edge_weight, edge_frame, m_start_on_crossing && whole_cycles);
 
+  // The reference is a voltage channel, on IT too: there each channel is its line against the
+  // star point, crossing 30 degrees before the line-to-line voltage that follows it (exactly with
+  // U12 when only L1 and L2 are wired, the channel then being U12 / 2). Any consistent reference
+  // makes whole-cycle windows; the reported angles are taken against U12 in publish().
   int reference = -1;
   for (int p = 0; p < kPhases; ++p) {
-    if (m_latest.phase[p].voltage_v >= m_config.sync_min_voltage_v) {
+    if (m_channel_rms_v[p] >= m_config.sync_min_voltage_v) {
       reference = p;
       break;
     }
@@ -378,7 +406,7 @@ void Metering::close_window(double end_t, double edge_weight, const AdcCode* edg
   m_reference = reference;
   if (reference >= 0) {
     const double rms_code =
-        m_latest.phase[reference].voltage_v / std::fabs(m_config.voltage[reference].gain);
+        m_channel_rms_v[reference] / std::fabs(m_config.voltage[reference].gain);
     const long hysteresis = std::lround(kHysteresisFraction * kSqrt2 * rms_code);
     m_hysteresis_code = hysteresis > 1 ? static_cast<std::int32_t>(hysteresis) : 1;
   }
@@ -403,6 +431,7 @@ void Metering::publish(double length, double end_weight, const AdcCode* end_edge
   // Per channel, about the DC estimate b the window was accumulated with: the integer sums are
   // re-centred exactly, then the fractional edge samples are added.
   double mean[kAdcChannels];  // relative to b
+  double variance[kAdcChannels];
   double rms_code[kAdcChannels];
   Phasor phasor[kAdcChannels];  // fundamental, RMS, physical units
   for (int ch = 0; ch < kAdcChannels; ++ch) {
@@ -416,8 +445,8 @@ void Metering::publish(double length, double end_weight, const AdcCode* end_edge
     const double sxx =
         static_cast<double>(s2) + end_weight * x_end * x_end - start_weight * x_start * x_start;
     mean[ch] = sx / length;
-    const double variance = sxx / length - mean[ch] * mean[ch];
-    rms_code[ch] = variance > 0.0 ? std::sqrt(variance) : 0.0;
+    variance[ch] = sxx / length - mean[ch] * mean[ch];
+    rms_code[ch] = variance[ch] > 0.0 ? std::sqrt(variance[ch]) : 0.0;
 
     const double re = a.dft_re + end_weight * x_end * end_basis.cos -
                       start_weight * x_start * m_start_cos - mean[ch] * sum_cos;
@@ -428,14 +457,83 @@ void Metering::publish(double length, double end_weight, const AdcCode* end_edge
     phasor[ch] = {re * scale, -im * scale};  // sum of x * exp(-j phase)
   }
 
+  for (int ch = 0; ch < kPhases; ++ch) {
+    m_channel_rms_v[ch] = static_cast<float>(
+        std::fabs(static_cast<double>(m_config.voltage[ch].gain)) * rms_code[ch]);
+  }
+
   const double measured_hz = m_crossings >= 2 && m_last_crossing_t > m_first_crossing_t
                                  ? (m_crossings - 1) * fs / (m_last_crossing_t - m_first_crossing_t)
                                  : 0.0;
   const double frequency_hz = measured_hz > 0.0 ? measured_hz : m_nco_frequency_hz;
   const double length_s = length / fs;
-  const Phasor& v1 = phasor[hal::kV1];
-  const bool v1_usable =
-      std::fabs(m_config.voltage[0].gain) * rms_code[hal::kV1] >= m_config.sync_min_voltage_v;
+
+  // IT (see MeteringConfig::network). Voltage channel k carries line k against the star point of
+  // the wired lines' dividers; an unwired channel reads ~0.
+  // - Line pair p (U12, U23, U31: channels p and p + 1) is measured when both its lines are wired.
+  //   Its RMS is exact, harmonics included: var(ga a - gb b) from the integer sums of a^2, b^2 and
+  //   a b; its fundamental is the difference of the channels' phasors (the DFT is linear). A pair
+  //   that is not measured is reported as 0 V (angle 0), never guessed.
+  // - Three lines wired: the channels are the star-equivalent voltages, and power is taken
+  //   against them exactly as on TN (active power from the integer sums, harmonics included).
+  // - Two lines wired (L1 and L2: the standard installation without generation): the star
+  //   voltages are derived from the one measured pair assuming a symmetric supply in the right
+  //   sequence, V_p* = U_p,p+1 / sqrt(3) at -30 deg, the next line's at -120 deg from it, the
+  //   other's at +120 deg. Power is then the fundamental's only, P + jQ = V* conj(I), and the
+  //   apparent power |V*| I_rms: harmonics are not included in this mode. The total is the
+  //   two-wattmeter result Re(U13 conj(I1)) + Re(U23 conj(I2)) whenever I1 + I2 + I3 = 0.
+  // - Angles are relative to U12's fundamental; without U12 (L1 or L2 not wired) they are 0.
+  const bool it = m_config.network == NetworkType::it;
+  double line_rms_v[kPhases] = {};
+  Phasor line[kPhases] = {};
+  bool line_measured[kPhases] = {};
+  Phasor star[kPhases] = {};
+  bool symmetric = false;  // star voltages derived from one line pair
+  if (it) {
+    bool wired[kPhases];
+    int wired_count = 0;
+    for (int ch = 0; ch < kPhases; ++ch) {
+      wired[ch] = m_channel_rms_v[ch] >= kItWiredMinV;
+      wired_count += wired[ch] ? 1 : 0;
+    }
+    for (int p = 0; p < kPhases; ++p) {
+      const int a = p;
+      const int b = (p + 1) % kPhases;
+      line_measured[p] = wired[a] && wired[b];
+      if (!line_measured[p]) continue;
+      const std::int64_t ba = m_dc_code[a];
+      const std::int64_t bb = m_dc_code[b];
+      const std::int64_t sab =
+          m_sum_vv[p] - bb * m_acc[a].sum - ba * m_acc[b].sum + ba * bb * count;
+      const double s = static_cast<double>(sab) +
+                       end_weight * (end_edge[a] - ba) * (end_edge[b] - bb) -
+                       start_weight * (m_start_edge[a] - ba) * (m_start_edge[b] - bb);
+      const double covariance = s / length - mean[a] * mean[b];
+      const double ga = m_config.voltage[a].gain;
+      const double gb = m_config.voltage[b].gain;
+      const double var = ga * ga * variance[a] + gb * gb * variance[b] - 2.0 * ga * gb * covariance;
+      line_rms_v[p] = var > 0.0 ? std::sqrt(var) : 0.0;
+      line[p] = {phasor[a].re - phasor[b].re, phasor[a].im - phasor[b].im};
+    }
+    if (wired_count == 2) {
+      for (int w = 0; w < kPhases; ++w) {
+        if (!line_measured[w]) continue;
+        symmetric = true;
+        const Phasor v = rotate({line[w].re / kSqrt3, line[w].im / kSqrt3}, -kPi / 6.0);
+        star[w] = v;
+        star[(w + 1) % kPhases] = rotate(v, -2.0 * kPi / 3.0);
+        star[(w + 2) % kPhases] = rotate(v, 2.0 * kPi / 3.0);
+      }
+    }
+  }
+  const Phasor* angle_reference = nullptr;
+  if (it) {
+    if (line_measured[0] && line_rms_v[0] >= m_config.sync_min_voltage_v) {
+      angle_reference = &line[0];
+    }
+  } else if (m_channel_rms_v[0] >= m_config.sync_min_voltage_v) {
+    angle_reference = &phasor[hal::kV1];
+  }
 
   Measurements& out = m_scratch;
   out = Measurements{};
@@ -446,13 +544,6 @@ void Metering::publish(double length, double end_weight, const AdcCode* end_edge
     const int input = i - kPhases;
     const double gain_v = m_config.voltage[p].gain;
     const double gain_i = m_current_gain[input];
-    const std::int64_t bv = m_dc_code[v];
-    const std::int64_t bi = m_dc_code[i];
-    const std::int64_t svi = m_sum_vi[p] - bi * m_acc[v].sum - bv * m_acc[i].sum + bv * bi * count;
-    const double s = static_cast<double>(svi) +
-                     end_weight * (end_edge[v] - bv) * (end_edge[i] - bi) -
-                     start_weight * (m_start_edge[v] - bv) * (m_start_edge[i] - bi);
-    const double power_w = gain_v * gain_i * (s / length - mean[v] * mean[i]);
 
     // The CT's lead (magnetising inductance: inversely proportional to frequency) is removed from
     // the current's fundamental. A lead of d makes a resistive load look capacitive: measured
@@ -461,24 +552,48 @@ void Metering::publish(double length, double end_weight, const AdcCode* end_edge
     const double lead_rad = m_config.current[input].phase_deg * (kPi / 180.0) *
                             (m_config.nominal_frequency_hz / frequency_hz);
     const Phasor current = rotate(phasor[i], -lead_rad);
-    const Phasor s1_measured = times_conjugate(phasor[v], phasor[i]);
-    const Phasor s1 = times_conjugate(phasor[v], current);
-    const double active_w = power_w + (s1.re - s1_measured.re);
 
     PhaseMeasurement& m = out.phase[p];
-    m.voltage_v = static_cast<float>(std::fabs(gain_v) * rms_code[v]);
+    m.voltage_v = it ? static_cast<float>(line_rms_v[p]) : m_channel_rms_v[p];
     m.current_a = static_cast<float>(std::fabs(gain_i) * rms_code[i]);
-    const double apparent_va = static_cast<double>(m.voltage_v) * m.current_a;
+    double active_w = 0.0;
+    double reactive_var = 0.0;
+    double star_v = 0.0;  // the voltage power is taken against: RMS, or |V*| when symmetric
+    if (symmetric) {
+      const Phasor s1 = times_conjugate(star[p], current);
+      active_w = s1.re;
+      reactive_var = s1.im;
+      star_v = std::hypot(star[p].re, star[p].im);
+    } else {
+      const std::int64_t bv = m_dc_code[v];
+      const std::int64_t bi = m_dc_code[i];
+      const std::int64_t svi =
+          m_sum_vi[p] - bi * m_acc[v].sum - bv * m_acc[i].sum + bv * bi * count;
+      const double s = static_cast<double>(svi) +
+                       end_weight * (end_edge[v] - bv) * (end_edge[i] - bi) -
+                       start_weight * (m_start_edge[v] - bv) * (m_start_edge[i] - bi);
+      const double power_w = gain_v * gain_i * (s / length - mean[v] * mean[i]);
+      const Phasor s1_measured = times_conjugate(phasor[v], phasor[i]);
+      const Phasor s1 = times_conjugate(phasor[v], current);
+      active_w = power_w + (s1.re - s1_measured.re);
+      reactive_var = s1.im;
+      star_v = m_channel_rms_v[p];
+    }
+    const double apparent_va = star_v * m.current_a;
     m.power_w = static_cast<float>(active_w);
-    m.reactive_var = static_cast<float>(s1.im);
+    m.reactive_var = static_cast<float>(reactive_var);
     m.apparent_va = static_cast<float>(apparent_va);
     if (apparent_va >= kMinApparentVa) {
       const double pf = active_w / apparent_va;
       m.power_factor = static_cast<float>(pf > 1.0 ? 1.0 : pf < -1.0 ? -1.0 : pf);
     }
-    if (v1_usable) {
-      m.voltage_angle_deg = relative_angle_deg(phasor[v], v1);
-      m.current_angle_deg = relative_angle_deg(current, v1);
+    if (angle_reference != nullptr) {
+      if (!it) {
+        m.voltage_angle_deg = relative_angle_deg(phasor[v], *angle_reference);
+      } else if (line_measured[p]) {
+        m.voltage_angle_deg = relative_angle_deg(line[p], *angle_reference);
+      }
+      m.current_angle_deg = relative_angle_deg(current, *angle_reference);
     }
 
     const double energy_mj = active_w * length_s * 1000.0;
@@ -514,6 +629,7 @@ void Metering::begin_window(double start_t, double edge_weight, const AdcCode* e
                             bool at_crossing) {
   for (auto& a : m_acc) a = ChannelAccumulator{};
   for (auto& s : m_sum_vi) s = 0;
+  for (auto& s : m_sum_vv) s = 0;
   m_sum_cos = 0.0f;
   m_sum_sin = 0.0f;
   m_samples_in_window = 0;

@@ -22,7 +22,7 @@ struct ChannelCalibration {
 struct MeteringConfig {
   std::uint32_t sample_rate_hz = 6400;
   float nominal_frequency_hz = 50.0f;
-  float window_s = 0.2f;  // whole cycles closest to this (10 at 50 Hz, 12 at 60 Hz)
+  float window_s = 0.2f;             // whole cycles closest to this (10 at 50 Hz, 12 at 60 Hz)
   float sync_min_voltage_v = 20.0f;  // below this a voltage cannot be the cycle reference
   ChannelCalibration voltage[kPhases];
   ChannelCalibration current[kPhases];  // per CT input (calibration belongs to the input)
@@ -40,14 +40,18 @@ struct MeteringConfig {
 };
 
 struct PhaseMeasurement {
-  float voltage_v = 0;          // RMS
-  float current_a = 0;          // RMS, unsigned
-  float power_w = 0;            // active, + import, - export
-  float reactive_var = 0;       // fundamental reactive power, + inductive on import
-  float apparent_va = 0;        // voltage_v * current_a
-  float power_factor = 0;       // power_w / apparent_va, signed like power_w; 0 when no current
-  float voltage_angle_deg = 0;  // of this phase's voltage fundamental relative to V1, (-180, 180]
-  float current_angle_deg = 0;  // of this phase's current fundamental relative to V1
+  // On IT networks (MeteringConfig::network) phase[0..2] report the line pairs U12, U23, U31 for
+  // the voltage (voltage_v, voltage_angle_deg) and the lines L1..L3 for everything else; power
+  // is then taken against the star-equivalent voltage, so apparent_va is not voltage_v * current_a.
+  float voltage_v = 0;     // RMS; IT: line-to-line, 0 when the pair is not measured
+  float current_a = 0;     // RMS, unsigned
+  float power_w = 0;       // active, + import, - export
+  float reactive_var = 0;  // fundamental reactive power, + inductive on import
+  float apparent_va = 0;   // voltage_v * current_a (IT: star-equivalent voltage * current_a)
+  float power_factor = 0;  // power_w / apparent_va, signed like power_w; 0 when no current
+  // Of the voltage's fundamental relative to V1 (IT: U12), (-180, 180]; 0 without a reference.
+  float voltage_angle_deg = 0;
+  float current_angle_deg = 0;  // of this phase's current fundamental relative to V1 (IT: U12)
   // Energy in millijoules (integer, never loses a count: the sub-mJ remainder carries).
   std::int64_t energy_import_mj = 0;
   std::int64_t energy_export_mj = 0;
@@ -81,7 +85,8 @@ class Metering {
   };
   enum class Event : std::uint8_t { none, window_full, crossing };
 
-  template <bool kSynchronising>
+  // kLineToLine (IT only) adds the voltage channels' cross products, for exact line-to-line RMS.
+  template <bool kSynchronising, bool kLineToLine>
   std::size_t accumulate(const hal::AdcCode* frames, std::size_t count, Event* event);
   void on_crossing(const hal::AdcCode* frame, const hal::AdcCode* previous);
   // Closes the window at `end_t` (in sample periods) and opens the next. `edge_weight` in
@@ -105,6 +110,10 @@ class Metering {
   Measurements m_scratch{};  // built at a window's end, then copied to m_latest in one go
   ChannelAccumulator m_acc[hal::kAdcChannels]{};
   std::int64_t m_sum_vi[kPhases]{};  // per phase: its voltage times the current input mapped to it
+  // IT only: sum of V1 V2, V2 V3, V3 V1 (codes), so that each line-to-line RMS is exact.
+  std::int64_t m_sum_vv[kPhases]{};
+  // Each voltage channel's RMS in the last window (V): the cycle reference's choice and level.
+  float m_channel_rms_v[kPhases]{};
   std::uint32_t m_samples_in_window = 0;
   std::uint64_t m_sample_index = 0;  // of the next frame, counted since configure()
   bool m_configured = false;

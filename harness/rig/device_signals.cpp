@@ -137,9 +137,14 @@ void Rig::register_device_signals() {
   m_signals.add(make_text("settings.last_result", "", "what became of the last settings change",
                           [this] { return m_settings_result; }));
   m_signals.add(make_bool(
-      "settings.factory_reset", "System tab: factory reset (set true to press)", [] { return false; },
+      "system.factory_reset", "System tab: factory reset (set true to press)", [] { return false; },
       [this](bool v) {
         if (v && m_powered) m_firmware.factory_reset();
+      }));
+  m_signals.add(make_bool(
+      "system.reboot", "System tab: reboot (set true to press)", [] { return false; },
+      [this](bool v) {
+        if (v && m_powered) m_firmware.reboot();
       }));
 
   const std::pair<const char*, fw::hal::LedId> leds[] = {{"logo", fw::hal::LedId::logo},

@@ -62,6 +62,9 @@ Rig::Rig(const sc_core::sc_module_name& name, const Scenario& scenario)
     m_cts[k]->primary.bind(m_plant.out);
     m_adc.in[fw::hal::kI1 + k].bind(m_cts[k]->out);
   }
+  const std::array<models::VoltageDivider*, 3> terminal{m_dividers[0].get(), m_dividers[1].get(),
+                                                        m_dividers[2].get()};
+  for (auto& divider : m_dividers) divider->link_terminal(terminal);
   register_signals();
   SC_HAS_PROCESS(Rig);
   SC_THREAD(main_loop);

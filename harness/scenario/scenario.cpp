@@ -237,11 +237,10 @@ void decode_device(const ConfigNode& node, Scenario& s) {
   }
   if (const auto* v = node.find("network")) {
     const std::string& n = Decoder::scalar(*v, "device.network");
-    if (n == "IT") {
-      Decoder::fail(v->where, "device.network", "IT networks are not supported by this build yet");
+    if (n != "TN" && n != "IT") {
+      Decoder::fail(v->where, "device.network", "expected TN or IT, got '" + n + "'");
     }
-    if (n != "TN") Decoder::fail(v->where, "device.network", "expected TN or IT, got '" + n + "'");
-    installation.network = fw::NetworkType::tn;
+    installation.network = n == "IT" ? fw::NetworkType::it : fw::NetworkType::tn;
   }
   if (const auto* v = node.find("voltage_inputs")) {
     s.device.voltage_inputs = {false, false, false};
@@ -461,6 +460,31 @@ void decode_solar(const ConfigNode& node, Scenario& s) {
   const std::string why = models::PvInverter::check(c);
   if (!why.empty()) Decoder::fail(node.where, path, why);
   s.solar.push_back(c);
+}
+
+// An IT network has no neutral: the mains' voltage_v is line-to-line, the
+// voltage terminal is referenced to its own star point, a two-phase load hangs
+// between its two lines, and nothing connects from one line to a neutral.
+void apply_it_network(const ConfigNode& root, Scenario& s) {
+  s.mains.network = models::Network::it;
+  for (auto& d : s.dividers) d.star_reference = true;
+  const ConfigNode* plant = root.find("plant");
+  const ConfigNode* loads = plant != nullptr ? plant->find("loads") : nullptr;
+  for (std::size_t i = 0; i < s.loads.size(); ++i) {
+    auto& load = s.loads[i];
+    const SourceRef where = loads != nullptr && i < loads->items.size() ? loads->items[i].where
+                                                                        : SourceRef{s.file, 0};
+    if (load.phases.size() == 1) {
+      Decoder::fail(where, "plant.loads[" + std::to_string(i) + "].phases",
+                    "an IT network has no neutral: a single-phase load connects between two "
+                    "lines, e.g. [L1, L2]");
+    }
+    load.line_to_line = load.phases.size() == 2;
+  }
+  if (!s.solar.empty() && s.solar.front().phases.size() != 3) {
+    Decoder::fail(plant->find("solar")->where, "plant.solar.phases",
+                  "on an IT network the rig's PV inverter is three-phase only");
+  }
 }
 
 void decode_plant(const ConfigNode& node, Scenario& s) {
@@ -692,6 +716,7 @@ Scenario load_scenario(const std::string& path) {
   apply_board_defaults(s);
   for (int k = 0; k < 3; ++k) s.dividers[k].connected = s.device.voltage_inputs[k];
   if (const auto* v = root.find("plant")) decode_plant(*v, s);
+  if (s.device.installation.network == fw::NetworkType::it) apply_it_network(root, s);
   const ConfigNode* device = root.find("device");
   if (device == nullptr || device->find("generation") == nullptr) {
     s.device.generation = !s.solar.empty();

@@ -29,7 +29,7 @@ using SampleArray = std::array<double, kMaxBlockSamples>;
 // draw currents at a given angle without calling sin() per sample.
 struct MainsBlock {
   BlockTime time;
-  std::array<SampleArray, kPhases> v;          // instantaneous line-to-neutral voltage, V
+  std::array<SampleArray, kPhases> v;          // voltage to N (IT: to the star point), V
   std::array<SampleArray, kPhases> cos_theta;  // cos of the fundamental's phase angle
   std::array<SampleArray, kPhases> sin_theta;  // sin of it; v = sqrt2*V*sin(theta) + harmonics
   std::array<double, kPhases> present{};       // 1 when the phase is live, 0 when lost

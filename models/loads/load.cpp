@@ -41,14 +41,17 @@ double fundamental_rms_a(const LoadConfig& config) {
 
 }  // namespace
 
-// Waveforms, with theta the phase's voltage fundamental angle and phi the
-// displacement angle (acos(pf), negative when leading):
+// Waveforms, with theta the reference angle (the phase's voltage fundamental,
+// or for a line-to-line load u_ab's) and phi the displacement angle (acos(pf),
+// negative when leading):
 //   sine:       i = sqrt2*I1*[sin(theta - phi) + sum_h (pct_h/100)*sin(h*(theta - phi) + psi_h)]
 //               I1 = current_a / sqrt(1 + sum_h (pct_h/100)^2), so the RMS is current_a;
 //               each harmonic keeps its phase psi_h relative to the current's own
 //               fundamental, as a rectifier's harmonics do when the load shifts.
 //   half-wave:  i = 2*current_a * max(0, sin(theta - phi)); the RMS of a half-wave
 //               rectified sine is half its peak. Harmonics do not apply.
+// A line-to-line load on {a, b} draws i on a and -i on b, so it takes
+// u_ab * i = U_ab * current_a * pf from the grid for a sine.
 
 Load::Load(const sc_core::sc_module_name& name, const LoadConfig& config)
     : sc_core::sc_module(name), out("out"), m_config(config) {
@@ -66,6 +69,9 @@ std::string Load::check(const LoadConfig& config) {
   for (Phase p : config.phases) {
     if (p < L1 || p > L3) return "phase out of range";
   }
+  if (config.line_to_line && (config.phases.size() != 2 || config.phases[0] == config.phases[1])) {
+    return "line_to_line needs exactly two distinct phases (the two lines it is connected to)";
+  }
   for (const Harmonic& h : config.harmonics) {
     if (h.order < 2 || h.order > 50) {
       return "harmonic order " + std::to_string(h.order) + " is outside 2..50";
@@ -78,65 +84,105 @@ std::string Load::check(const LoadConfig& config) {
 void Load::add_current(const MainsBlock& mains, CurrentBlock& out) {
   const std::size_t n = mains.time.n;
   if (n == 0 || m_config.current_a == 0) return;
+
+  if (m_config.line_to_line) {
+    const Phase a = m_config.phases[0];
+    const Phase b = m_config.phases[1];
+    if (mains.present[a] == 0 || mains.present[b] == 0) return;
+    // u_ab's fundamental is proportional to e^{j theta_a} - e^{j theta_b}: its
+    // unit phasor is that difference normalised, with no sin() per sample.
+    const double* ca = mains.cos_theta[a].data();
+    const double* sa = mains.sin_theta[a].data();
+    const double* cb = mains.cos_theta[b].data();
+    const double* sb = mains.sin_theta[b].data();
+    for (std::size_t k = 0; k < n; ++k) {
+      const double x = ca[k] - cb[k];
+      const double y = sa[k] - sb[k];
+      const double inv_norm = 1 / std::sqrt(x * x + y * y);
+      m_ref_cos[k] = x * inv_norm;
+      m_ref_sin[k] = y * inv_norm;
+    }
+    add_waveform(m_ref_cos.data(), m_ref_sin.data(), n, 1, out.i[a].data());
+    add_waveform(m_ref_cos.data(), m_ref_sin.data(), n, -1, out.i[b].data());
+    return;
+  }
+
+  for (Phase p : m_config.phases) {
+    if (mains.present[p] == 0) continue;
+    add_waveform(mains.cos_theta[p].data(), mains.sin_theta[p].data(), n, 1, out.i[p].data());
+  }
+}
+
+void Load::add_waveform(const double* c, const double* s, std::size_t n, double sign,
+                        double* i) const {
   const double phi_rad = displacement_rad(m_config);
   const double cos_phi = std::cos(phi_rad);
   const double sin_phi = std::sin(phi_rad);
 
-  for (Phase p : m_config.phases) {
-    if (mains.present[p] == 0) continue;
-    const double* c = mains.cos_theta[p].data();
-    const double* s = mains.sin_theta[p].data();
-    double* i = out.i[p].data();
-
-    if (m_config.waveform == LoadWaveform::half_wave_rectified) {
-      const double peak_a = 2 * m_config.current_a;
-      for (std::size_t k = 0; k < n; ++k) {
-        // sin(theta - phi) by the angle-difference identity, no sin() per sample.
-        i[k] += peak_a * std::max(0.0, s[k] * cos_phi - c[k] * sin_phi);
-      }
-      continue;
+  if (m_config.waveform == LoadWaveform::half_wave_rectified) {
+    const double peak_a = sign * 2 * m_config.current_a;
+    for (std::size_t k = 0; k < n; ++k) {
+      // sin(theta - phi) by the angle-difference identity, no sin() per sample.
+      i[k] += peak_a * std::max(0.0, s[k] * cos_phi - c[k] * sin_phi);
     }
-
-    const double peak1_a = kSqrt2 * fundamental_rms_a(m_config);
-    const double a = peak1_a * cos_phi;
-    const double b = peak1_a * sin_phi;
-    for (std::size_t k = 0; k < n; ++k) i[k] += a * s[k] - b * c[k];
-
-    if (m_config.harmonics.empty()) continue;
-    // Harmonic h is Im(z^h * e^{j(psi_h - h*phi)}) with z = e^{j*theta}. The
-    // mains turns z uniformly within a block, so z^h is a rotation oscillator:
-    // start at z0^h, step by (z1 / z0)^h; both come from the block's own
-    // phasors, so the load stays locked to the grid through frequency changes.
-    const Complex z0(c[0], s[0]);
-    const Complex step1 = n > 1 ? Complex(c[1], s[1]) * std::conj(z0) : Complex(1, 0);
-    for (const Harmonic& h : m_config.harmonics) {
-      const double amplitude_a = peak1_a * h.percent / 100;
-      const Complex u0 =
-          int_power(z0, h.order) * std::polar(1.0, h.phase_deg * (kPi / 180) - h.order * phi_rad);
-      const Complex step = int_power(step1, h.order);
-      add_rotating_sine(i, n, amplitude_a, u0.real(), u0.imag(), step.real(), step.imag());
-    }
+    return;
   }
+
+  const double peak1_a = sign * kSqrt2 * fundamental_rms_a(m_config);
+  const double a = peak1_a * cos_phi;
+  const double b = peak1_a * sin_phi;
+  for (std::size_t k = 0; k < n; ++k) i[k] += a * s[k] - b * c[k];
+
+  if (m_config.harmonics.empty()) return;
+  // Harmonic h is Im(z^h * e^{j(psi_h - h*phi)}) with z = e^{j*theta}. The
+  // mains turns z uniformly within a block, so z^h is a rotation oscillator:
+  // start at z0^h, step by (z1 / z0)^h; both come from the block's own
+  // phasors, so the load stays locked to the grid through frequency changes.
+  const Complex z0(c[0], s[0]);
+  const Complex step1 = n > 1 ? Complex(c[1], s[1]) * std::conj(z0) : Complex(1, 0);
+  for (const Harmonic& h : m_config.harmonics) {
+    const double amplitude_a = peak1_a * h.percent / 100;
+    const Complex u0 =
+        int_power(z0, h.order) * std::polar(1.0, h.phase_deg * (kPi / 180) - h.order * phi_rad);
+    const Complex step = int_power(step1, h.order);
+    add_rotating_sine(i, n, amplitude_a, u0.real(), u0.imag(), step.real(), step.imag());
+  }
+}
+
+double Load::waveform_at(double ref_rad) const {
+  // Closed form with std::sin: the ground-truth path, deliberately independent
+  // of add_current's oscillators.
+  const double x_rad = ref_rad - displacement_rad(m_config);
+  if (m_config.waveform == LoadWaveform::half_wave_rectified) {
+    return 2 * m_config.current_a * std::max(0.0, std::sin(x_rad));
+  }
+  double wave = std::sin(x_rad);
+  for (const Harmonic& h : m_config.harmonics) {
+    wave += h.percent / 100 * std::sin(h.order * x_rad + h.phase_deg * (kPi / 180));
+  }
+  return kSqrt2 * fundamental_rms_a(m_config) * wave;
 }
 
 double Load::current_at(Phase phase, double theta_rad, const mains_if& mains) const {
   if (!mains.present(phase)) return 0;
+  if (m_config.line_to_line) {
+    const Phase a = m_config.phases[0];
+    const Phase b = m_config.phases[1];
+    if (phase != a && phase != b) return 0;
+    if (!mains.present(a) || !mains.present(b)) return 0;
+    // Both lines' angles from this phase's, then u_ab's angle in closed form.
+    const double theta_a_rad =
+        theta_rad + mains.angle_offset_rad(a) - mains.angle_offset_rad(phase);
+    const double theta_b_rad =
+        theta_rad + mains.angle_offset_rad(b) - mains.angle_offset_rad(phase);
+    const double psi_ab_rad = std::atan2(std::sin(theta_a_rad) - std::sin(theta_b_rad),
+                                         std::cos(theta_a_rad) - std::cos(theta_b_rad));
+    const double i_a = waveform_at(psi_ab_rad);
+    return phase == a ? i_a : -i_a;
+  }
   const auto copies = std::count(m_config.phases.begin(), m_config.phases.end(), phase);
   if (copies == 0) return 0;
-  // Closed form with std::sin: the ground-truth path, deliberately independent
-  // of add_current's oscillators.
-  const double x_rad = theta_rad - displacement_rad(m_config);
-  double i_a = 0;
-  if (m_config.waveform == LoadWaveform::half_wave_rectified) {
-    i_a = 2 * m_config.current_a * std::max(0.0, std::sin(x_rad));
-  } else {
-    double wave = std::sin(x_rad);
-    for (const Harmonic& h : m_config.harmonics) {
-      wave += h.percent / 100 * std::sin(h.order * x_rad + h.phase_deg * (kPi / 180));
-    }
-    i_a = kSqrt2 * fundamental_rms_a(m_config) * wave;
-  }
-  return static_cast<double>(copies) * i_a;
+  return static_cast<double>(copies) * waveform_at(theta_rad);
 }
 
 }  // namespace amprig::models

@@ -1,7 +1,8 @@
 #pragma once
-// A household load: draws a set RMS current at a power factor from one phase or
-// from all three (balanced), optionally with harmonics or as a half-wave
-// rectifier.
+// A household load: draws a set RMS current at a power factor from one phase,
+// from all three (balanced) or between two lines, optionally with harmonics or
+// as a half-wave rectifier.
+#include <cstddef>
 #include <string>
 #include <systemc>
 #include <vector>
@@ -22,10 +23,12 @@ struct LoadConfig {
   std::vector<Harmonic> harmonics;  // percent of the fundamental current
   LoadWaveform waveform = LoadWaveform::sine;
   // IT networks: with two phases {a, b}, one load connected between the two
-  // lines (current_a flows out on a and back on b, at power_factor relative to
-  // the line-to-line voltage u_ab). Without it, each listed phase draws
-  // current_a to the neutral (TN), or, with three phases, a balanced
-  // three-phase load (TN and IT).
+  // lines: current_a flows in on a and back out on b, at power_factor relative
+  // to the line-to-line voltage u_ab = v_a - v_b. Harmonics and the half-wave
+  // waveform refer to u_ab's fundamental angle, taken from the two phases'
+  // unit phasors (a level difference between the lines does not shift it).
+  // Without it, each listed phase draws current_a to the neutral (TN), or,
+  // with three phases, a balanced three-phase load (TN and IT).
   bool line_to_line = false;
 };
 
@@ -48,7 +51,16 @@ class Load : public sc_core::sc_module, public current_source_if {
   double current_at(Phase phase, double theta_rad, const mains_if& mains) const override;
 
  private:
+  // Adds sign * the waveform to i, with (c, s) the unit phasor of the angle the
+  // load refers to (its phase's voltage, or u_ab's).
+  void add_waveform(const double* c, const double* s, std::size_t n, double sign, double* i) const;
+  // The closed-form waveform at reference angle ref_rad.
+  double waveform_at(double ref_rad) const;
+
   LoadConfig m_config;
+  // u_ab's unit phasor for a line-to-line load, per sample of the block.
+  SampleArray m_ref_cos{};
+  SampleArray m_ref_sin{};
 };
 
 }  // namespace amprig::models

@@ -12,6 +12,7 @@ namespace {
 constexpr double kPi = 3.14159265358979323846;
 constexpr double kTwoPi = 2.0 * kPi;
 constexpr double kSqrt2 = 1.41421356237309504880;
+constexpr double kSqrt3 = 1.73205080756887729353;
 constexpr double kMinFrequencyHz = 45;
 constexpr double kMaxFrequencyHz = 65;
 
@@ -59,6 +60,20 @@ double Mains::initial_angle_rad(Phase phase) const {
   return 0;  // unreachable for a validated sequence
 }
 
+double Mains::angle_offset_rad(Phase phase) const {
+  const double offset_rad = initial_angle_rad(phase) - initial_angle_rad(L1);
+  return offset_rad > 0 ? offset_rad - kTwoPi : offset_rad;
+}
+
+double Mains::amplitude_v(Phase phase) const {
+  if (m_config.lost[phase]) return 0;
+  // IT: no neutral, so a phase's voltage is measured from the source's star
+  // point, which sits at the mean of the three lines.
+  const double star_rms_v =
+      m_config.network == Network::it ? m_config.voltage_v / kSqrt3 : m_config.voltage_v;
+  return kSqrt2 * star_rms_v * m_config.level[phase];
+}
+
 const MainsBlock& Mains::block(const BlockTime& time) {
   if (m_have_block && time.index == m_block.time.index && time.n == m_block.time.n &&
       time.dt_s == m_block.time.dt_s) {
@@ -96,14 +111,14 @@ const MainsBlock& Mains::block(const BlockTime& time) {
     double* c_out = m_block.cos_theta[p].data();
     double* s_out = m_block.sin_theta[p].data();
     double* v_out = m_block.v[p].data();
-    const double amplitude_v = live ? kSqrt2 * m_config.voltage_v * m_config.level[p] : 0.0;
+    const double peak_v = amplitude_v(phase);
     fill_rotating_phasor(c_out, s_out, n, std::cos(theta0_rad), std::sin(theta0_rad),
                          std::cos(dtheta_rad), std::sin(dtheta_rad));
-    for (std::size_t k = 0; k < n; ++k) v_out[k] = amplitude_v * s_out[k];
+    for (std::size_t k = 0; k < n; ++k) v_out[k] = peak_v * s_out[k];
     if (!live) continue;
     for (const Harmonic& h : m_config.harmonics) {
       const double phi0_rad = h.order * theta0_rad + h.phase_deg * (kPi / 180.0);
-      add_rotating_sine(v_out, n, amplitude_v * h.percent / 100.0, std::cos(phi0_rad),
+      add_rotating_sine(v_out, n, peak_v * h.percent / 100.0, std::cos(phi0_rad),
                         std::sin(phi0_rad), std::cos(h.order * dtheta_rad),
                         std::sin(h.order * dtheta_rad));
     }
@@ -124,7 +139,7 @@ double Mains::voltage_at(Phase phase, double theta_rad) const {
   for (const Harmonic& h : m_config.harmonics) {
     v += h.percent / 100.0 * std::sin(h.order * theta_rad + h.phase_deg * (kPi / 180.0));
   }
-  return kSqrt2 * m_config.voltage_v * m_config.level[phase] * v;
+  return amplitude_v(phase) * v;
 }
 
 }  // namespace amprig::models

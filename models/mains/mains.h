@@ -1,5 +1,6 @@
 #pragma once
-// Three-phase mains at the building's connection point (TN, with neutral).
+// Three-phase mains at the building's connection point: TN (with neutral) or IT
+// (no neutral; phase voltages are taken from the source's star point).
 #include <array>
 #include <cstdint>
 #include <string>
@@ -17,8 +18,10 @@ struct Harmonic {
 };
 
 struct MainsConfig {
-  Network network = Network::tn;  // IT: voltage_v is line-to-line
-  double voltage_v = 230;                           // RMS line-to-neutral of the fundamental
+  Network network = Network::tn;
+  // RMS of the fundamental: line-to-neutral (TN), line-to-line (IT; each phase's
+  // star voltage is then voltage_v / sqrt(3)).
+  double voltage_v = 230;
   double frequency_hz = 50;                         // 45..65
   std::array<Phase, kPhases> sequence{L1, L2, L3};  // phase k lags the one before it by 120 deg
   std::vector<Harmonic> harmonics;
@@ -46,10 +49,15 @@ class Mains : public sc_core::sc_module, public mains_if {
   double frequency_hz() const override { return m_config.frequency_hz; }
   double voltage_at(Phase phase, double theta_rad) const override;
   bool present(Phase phase) const override { return !m_config.lost[phase]; }
+  double angle_offset_rad(Phase phase) const override;
+  Network network() const override { return m_config.network; }
   // Angle of `phase`'s fundamental at t = 0 (0, -120 or -240 deg per the sequence).
   double initial_angle_rad(Phase phase) const;
 
  private:
+  // Peak of the fundamental of `phase`'s (star) voltage, 0 when lost.
+  double amplitude_v(Phase phase) const;
+
   MainsConfig m_config;
   MainsBlock m_block;
   bool m_have_block = false;

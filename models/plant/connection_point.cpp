@@ -44,7 +44,14 @@ const CurrentBlock& ConnectionPoint::currents(const BlockTime& time) {
 
 PhaseTruth ConnectionPoint::truth(Phase phase) const {
   const mains_if& grid = *mains[0];
-  double v_sq = 0, i_sq = 0, vi = 0;
+  // IT: the meter reports the line-to-line voltage to the next phase (L1-L2,
+  // L2-L3, L3-L1); power stays per phase against the star voltage, so the
+  // three phases still sum to the total (with no neutral the currents sum to
+  // zero, and the reference point drops out of the total).
+  const bool it = grid.network() == Network::it;
+  const Phase next = static_cast<Phase>((phase + 1) % kPhases);
+  const double next_offset_rad = grid.angle_offset_rad(next) - grid.angle_offset_rad(phase);
+  double v_sq = 0, u_sq = 0, i_sq = 0, vi = 0;
   std::complex<double> v1, i1;  // fundamental Fourier sums, sin-referenced
   for (int k = 0; k < kTruthPoints; ++k) {
     const double theta_rad = 2 * kPi * k / kTruthPoints;
@@ -54,16 +61,21 @@ PhaseTruth ConnectionPoint::truth(Phase phase) const {
     v_sq += v * v;
     i_sq += i * i;
     vi += v * i;
+    if (it) {
+      const double u = v - grid.voltage_at(next, theta_rad + next_offset_rad);
+      u_sq += u * u;
+    }
     // x(theta) = Im(X e^{j theta}) for X = (2/N) * sum x * e^{-j theta} * j.
     const std::complex<double> e(std::sin(theta_rad), std::cos(theta_rad));
     v1 += v * e;
     i1 += i * e;
   }
   PhaseTruth t;
-  t.voltage_v = std::sqrt(v_sq / kTruthPoints);
+  const double star_v = std::sqrt(v_sq / kTruthPoints);
+  t.voltage_v = it ? std::sqrt(u_sq / kTruthPoints) : star_v;
   t.current_a = std::sqrt(i_sq / kTruthPoints);
   t.power_w = vi / kTruthPoints;
-  t.apparent_va = t.voltage_v * t.current_a;
+  t.apparent_va = star_v * t.current_a;
   // Peak phasors, so V*conj(I)/2 is the fundamental's complex power; its
   // imaginary part is + for a current lagging the voltage (inductive import).
   const std::complex<double> s1 =

@@ -18,10 +18,14 @@ class ConnectionPoint : public sc_core::sc_module, public plant_if {
 
   const MainsBlock& voltages(const BlockTime& time) override;
   const CurrentBlock& currents(const BlockTime& time) override;
+  // TN: everything against the phase's voltage to neutral. IT: voltage_v is
+  // the line-to-line RMS to the next phase (L1: U12, L2: U23, L3: U31), as the
+  // meter reports it; power, reactive power, apparent power and power factor
+  // are against the phase's star voltage, so the phases sum to the total.
   PhaseTruth truth(Phase phase) const override;
   double frequency_hz() const override;
-  // Energy through the connection point since t = 0, from the sampled voltages
-  // and currents of every block (each block's net energy counts as import or
+  // Energy through the connection point since t = 0, from the sampled (star,
+  // on IT) voltages and currents of every block (each block's net energy counts as import or
   // export): the ground truth for the meter's registers over long runs.
   double energy_import_wh(Phase phase) const { return m_import_j[phase] / 3600; }
   double energy_export_wh(Phase phase) const { return m_export_j[phase] / 3600; }

@@ -3,6 +3,12 @@
 // three (split equally), following a power profile over time, optionally with
 // reactive power. Its current flows out of the building when the loads take
 // less than it produces: the meter then sees export.
+//
+// IT networks: only a three-phase inverter. It synchronises to each phase's
+// star voltage, and its balanced currents sum to zero, as a three-wire supply
+// needs. A one- or two-phase inverter would return its current through a
+// neutral that IT does not have; the model cannot tell the network from its
+// configuration, so the harness rejects that combination.
 #include <array>
 #include <cstddef>
 #include <cstdint>

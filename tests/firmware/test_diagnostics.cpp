@@ -3,6 +3,7 @@
 // draws. No ADC, no metering: the angles are exact, so every verdict follows from the rules alone.
 #include <boost/test/unit_test.hpp>
 #include <cmath>
+#include <complex>
 #include <cstdint>
 #include <ostream>
 #include <string>
@@ -129,6 +130,60 @@ bool same_diagnosis(const Diagnosis& a, const Diagnosis& b) {
 
 constexpr int kPermutations[6][kPhases] = {{0, 1, 2}, {0, 2, 1}, {1, 0, 2},
                                            {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
+
+// The metering's output on an IT network (no neutral): per phase p the line-to-line voltage
+// between voltage inputs p and p + 1 (U12, U23, U31; 0 when either is unwired), every angle
+// relative to U12 (0 without it). `voltage_v` is the line-to-line voltage; each grid phase's star
+// voltage is 1/sqrt(3) of it at mains_deg, and its load angle is taken from that star voltage.
+Measurements measure_it(const Installation& in) {
+  Measurements m;
+  const double star_v = in.voltage_v / std::sqrt(3.0);
+  std::complex<double> line[kPhases];
+  bool measured[kPhases];
+  for (int p = 0; p < kPhases; ++p) {
+    const int a = in.voltage_input[p];
+    const int b = in.voltage_input[(p + 1) % kPhases];
+    measured[p] = a >= 0 && b >= 0;
+    line[p] = measured[p] ? std::polar(star_v, test::deg_to_rad(in.mains_deg[a])) -
+                                std::polar(star_v, test::deg_to_rad(in.mains_deg[b]))
+                          : 0.0;
+  }
+  const bool reference = measured[0] && std::abs(line[0]) >= 20.0;
+  const double reference_deg = reference ? std::arg(line[0]) * 180.0 / test::kPi : 0.0;
+  for (int p = 0; p < kPhases; ++p) {
+    PhaseMeasurement& out = m.phase[p];
+    const int g = in.ct_phase[p];
+    const double current_deg = in.mains_deg[g] + in.load_deg[g] + (in.ct_reversed[p] ? 180.0 : 0.0);
+    out.voltage_v = static_cast<float>(std::abs(line[p]));
+    out.current_a = static_cast<float>(in.current_a[g]);
+    if (reference) {
+      if (measured[p]) {
+        out.voltage_angle_deg =
+            static_cast<float>(wrap_deg(std::arg(line[p]) * 180.0 / test::kPi - reference_deg));
+      }
+      out.current_angle_deg = static_cast<float>(wrap_deg(current_deg - reference_deg));
+    }
+  }
+  m.frequency_hz = 50.0f;
+  m.window_count = 1;
+  m.synchronised = reference;
+  return m;
+}
+
+Diagnosis judged_it(const Installation& in, bool generation = false) {
+  DiagnosticsConfig config;
+  config.network = NetworkType::it;
+  config.generation = generation;
+  Bench bench(config);
+  return bench.run(measure_it(in), kSettleWindows);
+}
+
+// L1 and L2 only on the voltage terminal: the standard IT installation without generation.
+Installation it_l1_l2_only() {
+  Installation in;
+  in.voltage_input[2] = -1;
+  return in;
+}
 
 }  // namespace
 
@@ -591,6 +646,143 @@ BOOST_AUTO_TEST_CASE(reset_forgets_everything) {
   Installation low;
   for (double& a : low.current_a) a = 1.9;
   BOOST_TEST(bench.run(measure(low), kSettleWindows).current == CurrentReason::low_current);
+}
+
+BOOST_AUTO_TEST_CASE(it_right_wiring_is_ok) {
+  for (bool generation : {false, true}) {
+    BOOST_TEST_CONTEXT("generation " << generation) {
+      const Diagnosis d = judged_it(Installation{}, generation);
+      BOOST_TEST(d.voltage == VoltageReason::ok);
+      BOOST_TEST(d.current == CurrentReason::ok);
+      for (int p = 0; p < kPhases; ++p) BOOST_TEST(d.voltage_present[p]);
+      check_cts(d, {0, 1, 2});
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(it_the_same_measurements_judged_as_tn_look_miswired) {
+  // Against U12 every current sits 30 degrees further behind: loads at PF 0.77 lagging would look
+  // like 70 degrees lagging to TN rules, which no load is. The network setting matters.
+  Installation in;
+  for (double& deg : in.load_deg) deg = -40.0;
+  DiagnosticsConfig tn;
+  Bench bench(tn);
+  BOOST_TEST(bench.run(measure_it(in), kSettleWindows).current == CurrentReason::wrong_sequence);
+  BOOST_TEST(judged_it(in).current == CurrentReason::ok);
+}
+
+BOOST_AUTO_TEST_CASE(it_l1_l2_only_is_the_normal_installation) {
+  const Diagnosis d = judged_it(it_l1_l2_only());
+  BOOST_TEST(d.voltage == VoltageReason::ok);
+  BOOST_TEST(d.voltage_present[0]);
+  BOOST_TEST(!d.voltage_present[1]);
+  BOOST_TEST(!d.voltage_present[2]);
+  BOOST_TEST(d.current == CurrentReason::ok);
+  check_cts(d, {0, 1, 2});
+}
+
+BOOST_AUTO_TEST_CASE(it_voltage_inputs_swapped_are_a_sequence_fault) {
+  // L3 on terminal 2 and L2 on terminal 3: U23 reads at +60 degrees, U31 at 180.
+  Installation in;
+  in.voltage_input[1] = 2;
+  in.voltage_input[2] = 1;
+  const Diagnosis d = judged_it(in);
+  BOOST_TEST(d.voltage == VoltageReason::wrong_sequence);
+  BOOST_TEST(d.current == CurrentReason::wrong_sequence);
+}
+
+BOOST_AUTO_TEST_CASE(it_negative_mains_sequence_is_a_voltage_fault_only) {
+  Installation in;
+  in.mains_deg[1] = 120.0;
+  in.mains_deg[2] = -120.0;
+  const Diagnosis d = judged_it(in);
+  BOOST_TEST(d.voltage == VoltageReason::wrong_sequence);
+  BOOST_TEST(d.current == CurrentReason::ok);
+  check_cts(d, {0, 1, 2});
+}
+
+BOOST_AUTO_TEST_CASE(it_cts_on_l1_and_l2_swapped) {
+  for (bool l1_l2_only : {false, true}) {
+    BOOST_TEST_CONTEXT((l1_l2_only ? "L1 L2 only" : "three lines")) {
+      Installation in = l1_l2_only ? it_l1_l2_only() : Installation{};
+      in.ct_phase[0] = 1;
+      in.ct_phase[1] = 0;
+      const Diagnosis d = judged_it(in);
+      BOOST_TEST(d.voltage == VoltageReason::ok);
+      BOOST_TEST(d.current == CurrentReason::wrong_sequence);
+      check_cts(d, {1, 0, 2});
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(it_without_u12_the_cts_are_not_judged) {
+  Installation in;
+  in.voltage_input[0] = -1;  // L2 and L3 only: U23 present, no reference for the angles
+  in.ct_phase[0] = 1;
+  in.ct_phase[1] = 0;
+  const Diagnosis d = judged_it(in);
+  BOOST_TEST(d.voltage == VoltageReason::ok);
+  BOOST_TEST(!d.voltage_present[0]);
+  BOOST_TEST(d.voltage_present[1]);
+  BOOST_TEST(d.current == CurrentReason::ok);
+  check_cts(d, {-1, -1, -1});
+}
+
+BOOST_AUTO_TEST_CASE(it_right_wiring_is_right_for_any_load_from_pf_0_5_lagging_to_0_8_leading) {
+  const double grid[] = {-60, -45, -30, -15, 0, 15, 30, kPf08LeadingDeg};
+  for (bool l1_l2_only : {false, true}) {
+    BOOST_TEST_CONTEXT((l1_l2_only ? "L1 L2 only" : "three lines")) {
+      int wrong = 0;
+      for (double a : grid) {
+        for (double b : grid) {
+          for (double c : grid) {
+            Installation in = l1_l2_only ? it_l1_l2_only() : Installation{};
+            in.load_deg[0] = a;
+            in.load_deg[1] = b;
+            in.load_deg[2] = c;
+            const Diagnosis d = judged_it(in);
+            wrong += d.current == CurrentReason::ok && d.voltage == VoltageReason::ok ? 0 : 1;
+          }
+        }
+      }
+      BOOST_TEST(wrong == 0);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(it_every_ct_placement_fault_is_found_for_loads_from_pf_0_8_lagging_to_1) {
+  const double grid[] = {kPf08LaggingDeg, -25, -15, -5, 0};
+  for (bool l1_l2_only : {false, true}) {
+    for (int fault = 1; fault < 6 + 7; ++fault) {
+      const int* phase = kPermutations[fault < 6 ? fault : 0];
+      const unsigned reversed = fault < 6 ? 0u : static_cast<unsigned>(fault - 5);
+      BOOST_TEST_CONTEXT((l1_l2_only ? "L1 L2 only" : "three lines")
+                         << ", cts on " << phase[0] << phase[1] << phase[2] << ", reversed mask "
+                         << reversed) {
+        int wrong = 0;
+        for (double a : grid) {
+          for (double b : grid) {
+            for (double c : grid) {
+              Installation in = l1_l2_only ? it_l1_l2_only() : Installation{};
+              const double load[kPhases] = {a, b, c};
+              for (int k = 0; k < kPhases; ++k) {
+                in.ct_phase[k] = phase[k];
+                in.ct_reversed[k] = (reversed >> k) & 1u;
+                in.load_deg[k] = load[k];
+              }
+              const Diagnosis d = judged_it(in);
+              bool right = d.current == CurrentReason::wrong_sequence;
+              for (int k = 0; k < kPhases; ++k) {
+                right = right && d.ct[k].phase == phase[k] && d.ct[k].reversed == in.ct_reversed[k];
+              }
+              wrong += right ? 0 : 1;
+            }
+          }
+        }
+        BOOST_TEST(wrong == 0);
+      }
+    }
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

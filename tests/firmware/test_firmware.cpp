@@ -122,6 +122,33 @@ void drive(test::SignalGenerator& gen, const FirmwareConfig& config, const Plant
   }
 }
 
+// The same plant on an IT network (230 V between lines, no neutral): each voltage input carries
+// its line against the star point of the wired inputs' dividers, so with L1, L2 and L3 wired the
+// star voltages (132.8 V, U12 at 0 deg), with L1 and L2 only +-U12 / 2 and 0 on the third.
+// `plant.load_deg` is each current's angle from its line's star voltage.
+void drive_it(test::SignalGenerator& gen, const FirmwareConfig& config, const Plant& plant,
+              bool l1_l2_only) {
+  constexpr double kCtLeadDeg = 0.8;
+  const double star_v = plant.voltage_v / std::sqrt(3.0);
+  const double star_deg[kPhases] = {-30.0, -150.0, 90.0};
+  for (int k = 0; k < kPhases; ++k) {
+    const double gain_v = config.metering.voltage[k].gain;
+    const double gain_i = config.metering.current[k].gain;
+    double amplitude_v = star_v;
+    double deg = star_deg[k];
+    if (l1_l2_only) {
+      amplitude_v = k < 2 ? plant.voltage_v / 2.0 : 0.0;
+      deg = k == 0 ? 0.0 : 180.0;
+    }
+    gen.channel[hal::kV1 + k].amplitude_codes = amplitude_v * kSqrt2 / gain_v;
+    gen.channel[hal::kV1 + k].phase_deg = deg;
+    const int g = plant.ct_phase[k];
+    gen.channel[hal::kI1 + k].amplitude_codes = plant.current_a[g] * kSqrt2 / gain_i;
+    gen.channel[hal::kI1 + k].phase_deg =
+        star_deg[g] + plant.load_deg + kCtLeadDeg + (plant.ct_reversed[k] ? 180.0 : 0.0);
+  }
+}
+
 // Long enough for the first window (0.2 s) and its verdict to settle, with a window to spare.
 constexpr std::uint64_t kSettledUs = kWindowUs + kSettleUs + 2 * kWindowUs;
 
@@ -662,6 +689,77 @@ BOOST_AUTO_TEST_CASE(power_cycle_is_a_cold_boot) {
   BOOST_TEST(d.firmware.measurements().window_count == 0u);
   BOOST_TEST(d.firmware.measurements().phase[0].energy_import_mj == 0);
   d.run_us(gen, kSettledUs);
+  BOOST_TEST(d.hal.leds.state(LedId::current) == LedColour::green);
+}
+
+BOOST_AUTO_TEST_CASE(power_on_with_network_it_stored_measures_line_to_line) {
+  InstallationSettings it;
+  it.network = NetworkType::it;
+  const FirmwareConfig config = ag63_config();
+  const double gain_v = config.metering.voltage[0].gain;
+  const double gain_i = config.metering.current[0].gain;
+  const Plant plant;
+  const double line_v = plant.voltage_v, star_v = line_v / std::sqrt(3.0);
+  for (bool l1_l2_only : {false, true}) {
+    BOOST_TEST_CONTEXT((l1_l2_only ? "L1 L2 only" : "three lines")) {
+      Device d;
+      SettingsStore store(d.hal.nvm);
+      BOOST_REQUIRE(store.save(it) == Status::ok);
+      BOOST_REQUIRE(d.firmware.start(config) == Status::ok);
+      BOOST_REQUIRE(d.firmware.settings().network == NetworkType::it);
+      test::SignalGenerator gen(50.0, kFs);
+      drive_it(gen, config, plant, l1_l2_only);
+      d.run_us(gen, kSettledUs);
+      BOOST_REQUIRE_EQUAL(gen.clipped(), 0u);
+      const Measurements& m = d.firmware.measurements();
+      BOOST_TEST(m.synchronised);
+      // U12 (and U23, U31 when measured) line-to-line; each line's rounding adds 0.5 code.
+      const double line_tol = std::fabs(gain_v) + test::kModel * line_v;
+      for (int p = 0; p < kPhases; ++p) {
+        BOOST_TEST_CONTEXT("phase " << p + 1) {
+          if (p == 0 || !l1_l2_only) {
+            check_close(m.phase[p].voltage_v, line_v, line_tol, "voltage_v");
+          } else {
+            BOOST_TEST(m.phase[p].voltage_v == 0.0f);
+          }
+          // Against the star voltage; when derived from U12 its phasor is off by 0.82 code.
+          const double i = plant.current_a[p];
+          const double tol =
+              l1_l2_only ? std::fabs(gain_v * gain_i) *
+                                   (0.82 * i / gain_i + 0.71 * star_v / gain_v + 0.82 * 0.71) +
+                               test::kModel * star_v * i
+                         : test::power_tolerance(gain_v, gain_i, star_v, i);
+          check_close(m.phase[p].power_w, star_v * i * std::cos(deg_to_rad(plant.load_deg)), tol,
+                      "power_w");
+        }
+      }
+      BOOST_TEST(d.hal.leds.state(LedId::voltage) == LedColour::green);
+      BOOST_TEST(d.hal.leds.state(LedId::current) == LedColour::green);
+      BOOST_TEST(d.firmware.diagnosis().voltage_present[1] == !l1_l2_only);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(applying_network_it_switches_the_metering_to_line_to_line) {
+  Device d;
+  const FirmwareConfig config = ag63_config();
+  BOOST_REQUIRE(d.firmware.start(config) == Status::ok);
+  const double gain_v = config.metering.voltage[0].gain;
+  const Plant plant;
+  test::SignalGenerator gen(50.0, kFs);
+  drive_it(gen, config, plant, /*l1_l2_only=*/false);
+  d.run_us(gen, kSettledUs);
+  // Set up as TN, the device reads each input as a phase voltage: the star voltage.
+  const double star_v = plant.voltage_v / std::sqrt(3.0);
+  check_close(d.firmware.measurements().phase[0].voltage_v, star_v,
+              test::rms_tolerance(gain_v, star_v), "V1 as TN");
+  InstallationSettings it;
+  it.network = NetworkType::it;
+  BOOST_REQUIRE(d.firmware.apply_settings(it).status == Status::ok);
+  BOOST_TEST(d.firmware.measurements().window_count == 0u);
+  d.run_us(gen, kSettledUs);
+  check_close(d.firmware.measurements().phase[0].voltage_v, plant.voltage_v,
+              std::fabs(gain_v) + test::kModel * plant.voltage_v, "U12 as IT");
   BOOST_TEST(d.hal.leds.state(LedId::current) == LedColour::green);
 }
 

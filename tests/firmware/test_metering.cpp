@@ -2,6 +2,7 @@
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 #include <cmath>
+#include <complex>
 #include <cstdint>
 #include <ostream>
 #include <vector>
@@ -161,6 +162,56 @@ struct Bench {
   std::size_t chunk_frames = 64;
 };
 
+// IT: the voltage terminal has no neutral. Each voltage channel carries its line against the star
+// point of the wired lines' dividers (the mean of the wired lines' voltages); an unwired channel
+// reads 0. `star_deg` are the source's line-to-star angles, by default those that put U12 at 0
+// degrees (a symmetric source has no zero sequence, so with all three wired the channels carry
+// exactly these).
+void set_it_voltages(SignalGenerator& g, double line_v, const bool (&wired)[kPhases],
+                     const double (&star_deg)[kPhases] = {-30.0, -150.0, 90.0}) {
+  const double star_v = line_v / std::sqrt(3.0);
+  std::complex<double> v[kPhases];
+  std::complex<double> mean = 0.0;
+  int n = 0;
+  for (int k = 0; k < kPhases; ++k) {
+    v[k] = std::polar(star_v, deg_to_rad(star_deg[k]));
+    if (wired[k]) {
+      mean += v[k];
+      ++n;
+    }
+  }
+  if (n > 0) mean /= static_cast<double>(n);
+  for (int k = 0; k < kPhases; ++k) {
+    const std::complex<double> ch = wired[k] ? v[k] - mean : 0.0;
+    g.channel[hal::kV1 + k].amplitude_codes = std::abs(ch) * kSqrt2 / kGainV;
+    g.channel[hal::kV1 + k].phase_deg = std::arg(ch) * 180.0 / kPi;
+  }
+}
+
+// Line-to-line RMS from two channels: each one's rounding moves it by at most 0.5 code.
+double line_rms_tolerance(double expected) { return 2.0 * 0.5 * kGainV + test::kModel * expected; }
+// An angle of a line-to-line voltage (error <= 1.42 codes) against U12 (likewise).
+double line_angle_tolerance_deg(double line_v) {
+  return angle_tolerance_deg(0.5 * line_v / kGainV, 0.5 * line_v / kGainV);
+}
+// A line current's angle against U12.
+double current_vs_line_tolerance_deg(double line_v, double current_a) {
+  return (1.42 / (line_v / kGainV) + 0.71 / (current_a / kGainI) + test::kModel) * 180.0 / kPi;
+}
+// P or Q of a fundamental against a star voltage derived from U12 (its phasor off by at most
+// 1.42 codes, so the star's by 1.42 / sqrt(3) = 0.82) and a current's phasor (0.71 code).
+double derived_power_tolerance(double star_v, double current_a) {
+  const double v_codes = star_v / kGainV;
+  const double i_codes = current_a / kGainI;
+  return kGainV * kGainI * (0.82 * i_codes + 0.71 * v_codes + 0.82 * 0.71) +
+         test::kModel * star_v * current_a;
+}
+
+MeteringConfig it_config() {
+  MeteringConfig c = test_config();
+  c.network = NetworkType::it;
+  return c;
+}
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(metering)
@@ -787,6 +838,237 @@ BOOST_AUTO_TEST_CASE(calibration_follows_the_input_not_the_phase) {
   BOOST_TEST_CONTEXT("phase 1") { check_phase(m.phase[0], kLoads[0], gain[1]); }
   BOOST_TEST_CONTEXT("phase 2") { check_phase(m.phase[1], kLoads[1], gain[0]); }
   BOOST_TEST_CONTEXT("phase 3") { check_phase(m.phase[2], kLoads[2], gain[2]); }
+}
+
+// IT, L1 L2 L3 wired (with generation) or L1 L2 only (the standard installation without).
+constexpr bool kAllWired[kPhases] = {true, true, true};
+constexpr bool kL1L2Wired[kPhases] = {true, true, false};
+
+BOOST_AUTO_TEST_CASE(it_three_lines_report_line_to_line_and_power_against_the_star) {
+  // 230 V between lines (132.79 V star), 10 A per line at PF 0.9 lagging its star voltage.
+  Bench b(it_config(), 50.0);
+  const double line_v = 230.0, star_v = line_v / std::sqrt(3.0), i = 10.0;
+  const double lag_deg = std::acos(0.9) * 180.0 / kPi;  // 25.84
+  set_it_voltages(b.gen, line_v, kAllWired);
+  // Star voltages relative to U12: -30, -150, +90.
+  for (int k = 0; k < kPhases; ++k) {
+    b.gen.channel[hal::kI1 + k].amplitude_codes = i * kSqrt2 / kGainI;
+    b.gen.channel[hal::kI1 + k].phase_deg = -30.0 - 120.0 * k - lag_deg;
+  }
+  const Measurements m = b.settled();
+  BOOST_TEST(m.synchronised);
+  check_close(
+      m.frequency_hz, 50.0,
+      frequency_tolerance_hz(50.0, kFs, star_v * kSqrt2 / kGainV, sine_chord_samples(50.0, kFs)),
+      "frequency_hz");
+  const double line_deg[kPhases] = {0.0, -120.0, 120.0};
+  double total_tolerance_w = 0.0;
+  for (int p = 0; p < kPhases; ++p) {
+    BOOST_TEST_CONTEXT("phase " << p + 1) {
+      const PhaseMeasurement& r = m.phase[p];
+      check_close(r.voltage_v, line_v, line_rms_tolerance(line_v), "voltage_v (line-to-line)");
+      check_close(r.current_a, i, rms_tolerance(kGainI, i), "current_a");
+      const double p_tol = power_tolerance(kGainV, kGainI, star_v, i);
+      check_close(r.power_w, star_v * i * 0.9, p_tol, "power_w");
+      check_close(r.reactive_var, star_v * i * std::sin(deg_to_rad(lag_deg)),
+                  power_tolerance(kGainV, kGainI, star_v, i, 0.71), "reactive_var");
+      const double s_tol = i * rms_tolerance(kGainV, star_v) + star_v * rms_tolerance(kGainI, i);
+      check_close(r.apparent_va, star_v * i, s_tol, "apparent_va (star voltage)");
+      check_close(r.power_factor, 0.9, (p_tol + s_tol) / (star_v * i), "power_factor");
+      check_angle_close(r.voltage_angle_deg, line_deg[p], line_angle_tolerance_deg(line_v),
+                        "voltage_angle_deg");
+      check_angle_close(r.current_angle_deg, normalise_deg(-30.0 - 120.0 * p - lag_deg),
+                        current_vs_line_tolerance_deg(line_v, i), "current_angle_deg");
+      total_tolerance_w += p_tol;
+    }
+  }
+  check_close(m.total_power_w, std::sqrt(3.0) * line_v * i * 0.9, total_tolerance_w,
+              "total_power_w");
+  BOOST_TEST(m.phase[0].voltage_angle_deg == 0.0f);  // the reference itself
+}
+
+BOOST_AUTO_TEST_CASE(it_line_to_line_rms_includes_harmonics) {
+  // A 5th harmonic of 12 % on every line (a negative-sequence harmonic: 5 x -120 = +120 deg per
+  // line) is in each line-to-line voltage too: RMS = 230 sqrt(1 + 0.12^2), not 230.
+  Bench b(it_config(), 50.0);
+  const double line_v = 230.0, h = 0.12;
+  set_it_voltages(b.gen, line_v, kAllWired);
+  for (int k = 0; k < kPhases; ++k) {
+    auto& c = b.gen.channel[hal::kV1 + k];
+    c.harmonic_order = 5;
+    c.harmonic_amplitude_codes = h * c.amplitude_codes;
+    c.harmonic_phase_deg = 5.0 * c.phase_deg;
+  }
+  b.gen.channel[hal::kI1].amplitude_codes = 10.0 * kSqrt2 / kGainI;
+  const Measurements m = b.settled();
+  const double expected = line_v * std::sqrt(1.0 + h * h);
+  for (int p = 0; p < kPhases; ++p) {
+    BOOST_TEST_CONTEXT("phase " << p + 1) {
+      check_close(m.phase[p].voltage_v, expected, line_rms_tolerance(expected), "voltage_v");
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(it_l1_l2_only_derives_the_star_voltages_assuming_symmetry) {
+  // ch1 = U12 / 2, ch2 = -U12 / 2, ch3 = 0: U23 and U31 cannot be measured and read 0; power
+  // per line is against V* = U12 / sqrt(3) at -30 deg, -150 deg, +90 deg (fundamental only).
+  Bench b(it_config(), 50.0);
+  const double line_v = 230.0, star_v = line_v / std::sqrt(3.0), i = 10.0;
+  const double lag_deg = std::acos(0.9) * 180.0 / kPi;
+  set_it_voltages(b.gen, line_v, kL1L2Wired);
+  BOOST_REQUIRE(b.gen.channel[hal::kV3].amplitude_codes == 0.0);
+  BOOST_REQUIRE(
+      std::fabs(b.gen.channel[hal::kV1].amplitude_codes - 0.5 * line_v * kSqrt2 / kGainV) < 1e-9);
+  for (int k = 0; k < kPhases; ++k) {
+    b.gen.channel[hal::kI1 + k].amplitude_codes = i * kSqrt2 / kGainI;
+    b.gen.channel[hal::kI1 + k].phase_deg = -30.0 - 120.0 * k - lag_deg;
+  }
+  const Measurements m = b.settled();
+  BOOST_TEST(m.synchronised);
+  check_close(m.phase[0].voltage_v, line_v, line_rms_tolerance(line_v), "U12");
+  BOOST_TEST(m.phase[1].voltage_v == 0.0f);  // not measured
+  BOOST_TEST(m.phase[2].voltage_v == 0.0f);
+  BOOST_TEST(m.phase[1].voltage_angle_deg == 0.0f);
+  BOOST_TEST(m.phase[2].voltage_angle_deg == 0.0f);
+  double total_tolerance_w = 0.0;
+  for (int p = 0; p < kPhases; ++p) {
+    BOOST_TEST_CONTEXT("phase " << p + 1) {
+      const PhaseMeasurement& r = m.phase[p];
+      const double p_tol = derived_power_tolerance(star_v, i);
+      check_close(r.current_a, i, rms_tolerance(kGainI, i), "current_a");
+      check_close(r.power_w, star_v * i * 0.9, p_tol, "power_w");
+      check_close(r.reactive_var, star_v * i * std::sin(deg_to_rad(lag_deg)), p_tol,
+                  "reactive_var");
+      // |V*| is off by at most 0.82 code.
+      const double s_tol =
+          i * (0.82 * kGainV + test::kModel * star_v) + star_v * rms_tolerance(kGainI, i);
+      check_close(r.apparent_va, star_v * i, s_tol, "apparent_va");
+      check_close(r.power_factor, 0.9, (p_tol + s_tol) / (star_v * i), "power_factor");
+      check_angle_close(r.current_angle_deg, normalise_deg(-30.0 - 120.0 * p - lag_deg),
+                        current_vs_line_tolerance_deg(line_v, i), "current_angle_deg");
+      total_tolerance_w += p_tol;
+    }
+  }
+  check_close(m.total_power_w, std::sqrt(3.0) * line_v * i * 0.9, total_tolerance_w,
+              "total_power_w");
+}
+
+// A load between L1 and L2 only (a 230 V heater on an IT network): i1 = -i2, i3 = 0, in phase with
+// U12. Whatever the voltage wiring, the meter must count U12 I = 2300 W.
+BOOST_DATA_TEST_CASE(it_a_line_to_line_load_counts_u12_times_i,
+                     boost::unit_test::data::make({false, true}), l1_l2_only) {
+  Bench b(it_config(), 50.0);
+  const double line_v = 230.0, star_v = line_v / std::sqrt(3.0), i = 10.0;
+  set_it_voltages(b.gen, line_v, l1_l2_only ? kL1L2Wired : kAllWired);
+  b.gen.channel[hal::kI1].amplitude_codes = i * kSqrt2 / kGainI;
+  b.gen.channel[hal::kI1].phase_deg = 0.0;
+  b.gen.channel[hal::kI2].amplitude_codes = i * kSqrt2 / kGainI;
+  b.gen.channel[hal::kI2].phase_deg = 180.0;
+  const Measurements m = b.settled();
+  const double p_tol =
+      l1_l2_only ? derived_power_tolerance(star_v, i) : power_tolerance(kGainV, kGainI, star_v, i);
+  // Each line sees its current 30 deg off its star voltage: half the power each.
+  check_close(m.phase[0].power_w, star_v * i * std::cos(deg_to_rad(30.0)), p_tol, "P1");
+  check_close(m.phase[1].power_w, star_v * i * std::cos(deg_to_rad(30.0)), p_tol, "P2");
+  BOOST_TEST(std::fabs(m.phase[2].power_w) <= p_tol);
+  check_close(m.total_power_w, line_v * i, 3.0 * p_tol, "total_power_w");
+  check_close(m.phase[0].voltage_v, line_v, line_rms_tolerance(line_v), "U12");
+}
+
+// The two-wattmeter identity: for any line currents with I1 + I2 + I3 = 0 (no neutral), the total
+// is Re(U13 conj(I1)) + Re(U23 conj(I2)), computed here in closed form from the source.
+BOOST_DATA_TEST_CASE(it_total_power_is_the_two_wattmeter_result,
+                     boost::unit_test::data::make({false, true}), l1_l2_only) {
+  Bench b(it_config(), 50.0);
+  const double line_v = 230.0, star_v = line_v / std::sqrt(3.0);
+  set_it_voltages(b.gen, line_v, l1_l2_only ? kL1L2Wired : kAllWired);
+  // Unbalanced: I1 = 14 A at -50 deg, I2 = 6 A at -160 deg (relative to U12), I3 closes the sum.
+  const std::complex<double> i1 = std::polar(14.0, deg_to_rad(-50.0));
+  const std::complex<double> i2 = std::polar(6.0, deg_to_rad(-160.0));
+  const std::complex<double> currents[kPhases] = {i1, i2, -i1 - i2};
+  for (int k = 0; k < kPhases; ++k) {
+    b.gen.channel[hal::kI1 + k].amplitude_codes = std::abs(currents[k]) * kSqrt2 / kGainI;
+    b.gen.channel[hal::kI1 + k].phase_deg = std::arg(currents[k]) * 180.0 / kPi;
+  }
+  const Measurements m = b.settled();
+  // The source's line voltages: U12 at 0, U23 at -120, U31 at +120; U13 = -U31.
+  const std::complex<double> u13 = -std::polar(line_v, deg_to_rad(120.0));
+  const std::complex<double> u23 = std::polar(line_v, deg_to_rad(-120.0));
+  const double two_wattmeter_w = (u13 * std::conj(i1)).real() + (u23 * std::conj(i2)).real();
+  double tolerance_w = 0.0;
+  for (int k = 0; k < kPhases; ++k) {
+    const double a = std::abs(currents[k]);
+    tolerance_w += l1_l2_only ? derived_power_tolerance(star_v, a)
+                              : power_tolerance(kGainV, kGainI, star_v, a);
+  }
+  BOOST_TEST_REQUIRE(std::fabs(two_wattmeter_w) > 100.0 * tolerance_w);
+  check_close(m.total_power_w, two_wattmeter_w, tolerance_w, "total_power_w");
+}
+
+BOOST_AUTO_TEST_CASE(it_energy_registers_count_the_star_power) {
+  Bench b(it_config(), 50.0);
+  const double line_v = 230.0, star_v = line_v / std::sqrt(3.0), i = 10.0;
+  set_it_voltages(b.gen, line_v, kL1L2Wired);
+  for (int k = 0; k < kPhases; ++k) {
+    b.gen.channel[hal::kI1 + k].amplitude_codes = i * kSqrt2 / kGainI;
+    b.gen.channel[hal::kI1 + k].phase_deg = -30.0 - 120.0 * k;
+  }
+  b.settled();
+  const std::int64_t e0 = b.meter.latest().phase[1].energy_import_mj;
+  b.run_windows(10);  // 2 s
+  check_close(static_cast<double>(b.meter.latest().phase[1].energy_import_mj - e0),
+              star_v * i * 2.0 * 1000.0, derived_power_tolerance(star_v, i) * 2.0 * 1000.0 + 1.0,
+              "L2 energy mJ");
+}
+
+BOOST_AUTO_TEST_CASE(it_ct_phase_compensation_applies_in_both_wirings) {
+  for (bool l1_l2_only : {false, true}) {
+    BOOST_TEST_CONTEXT((l1_l2_only ? "L1 L2 only" : "three lines")) {
+      auto config = it_config();
+      for (auto& c : config.current) c.phase_deg = 2.0f;
+      Bench b(config, 50.0);
+      const double line_v = 230.0, star_v = line_v / std::sqrt(3.0), i = 25.0;
+      set_it_voltages(b.gen, line_v, l1_l2_only ? kL1L2Wired : kAllWired);
+      for (int k = 0; k < kPhases; ++k) {
+        // Resistive loads seen through CTs that lead by 2 deg.
+        b.gen.channel[hal::kI1 + k].amplitude_codes = i * kSqrt2 / kGainI;
+        b.gen.channel[hal::kI1 + k].phase_deg = -30.0 - 120.0 * k + 2.0;
+      }
+      const Measurements m = b.settled();
+      const double tol = l1_l2_only ? derived_power_tolerance(star_v, i)
+                                    : power_tolerance(kGainV, kGainI, star_v, i, 0.71);
+      BOOST_TEST_REQUIRE(star_v * i * std::sin(deg_to_rad(2.0)) > 10.0 * tol);
+      for (int p = 0; p < kPhases; ++p) {
+        BOOST_TEST_CONTEXT("phase " << p + 1) {
+          check_close(m.phase[p].power_w, star_v * i, tol, "power_w");
+          check_close(m.phase[p].reactive_var, 0.0, tol, "reactive_var");
+        }
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(it_without_l1_the_other_pair_is_measured_but_angles_have_no_reference) {
+  // L2 and L3 only: U23 is measured and the star voltages follow from it; U12 and U31 read 0, and
+  // without U12 every angle is 0 (as every angle is without V1 on TN).
+  Bench b(it_config(), 50.0);
+  const double line_v = 230.0, star_v = line_v / std::sqrt(3.0), i = 10.0;
+  set_it_voltages(b.gen, line_v, {false, true, true});
+  for (int k = 0; k < kPhases; ++k) {
+    b.gen.channel[hal::kI1 + k].amplitude_codes = i * kSqrt2 / kGainI;
+    b.gen.channel[hal::kI1 + k].phase_deg = -30.0 - 120.0 * k;  // resistive
+  }
+  const Measurements m = b.settled();
+  BOOST_TEST(m.phase[0].voltage_v == 0.0f);
+  check_close(m.phase[1].voltage_v, line_v, line_rms_tolerance(line_v), "U23");
+  BOOST_TEST(m.phase[2].voltage_v == 0.0f);
+  for (int p = 0; p < kPhases; ++p) {
+    BOOST_TEST_CONTEXT("phase " << p + 1) {
+      BOOST_TEST(m.phase[p].voltage_angle_deg == 0.0f);
+      BOOST_TEST(m.phase[p].current_angle_deg == 0.0f);
+      check_close(m.phase[p].power_w, star_v * i, derived_power_tolerance(star_v, i), "power_w");
+    }
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

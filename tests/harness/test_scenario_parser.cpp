@@ -232,6 +232,28 @@ BOOST_AUTO_TEST_CASE(invalid_installation_settings_name_the_rule) {
               "steps[0].expect.led.logo", "stands alone");
 }
 
+BOOST_AUTO_TEST_CASE(it_networks) {
+  TempFile file("it.yaml", R"(device: { variant: ag63, network: IT, voltage_inputs: [L1, L2] }
+plant:
+  mains: { voltage_v: 230 }
+  loads:
+    - { name: heater, phases: [L1, L2], current_a: 10 }
+    - { name: pump, phases: [L1, L2, L3], current_a: 4 }
+)");
+  const Scenario s = load_scenario(file.path());
+  BOOST_TEST((s.device.installation.network == fw::NetworkType::it));
+  BOOST_TEST((s.mains.network == models::Network::it));
+  BOOST_TEST(s.dividers[0].star_reference);
+  BOOST_TEST(!s.dividers[2].connected);
+  BOOST_TEST(s.loads[0].line_to_line);
+  BOOST_TEST(!s.loads[1].line_to_line);
+
+  check_error("device: { network: IT }\nplant:\n  loads:\n    - { name: a, phases: [L2], current_a: 1 }\n",
+              4, "plant.loads[0].phases", "no neutral");
+  check_error("device: { variant: home100, network: IT }\n", 1, "device", "ag63 only");
+  check_error("device: { network: TT }\n", 1, "device.network", "expected TN or IT");
+}
+
 BOOST_AUTO_TEST_CASE(a_missing_file_is_an_error_not_a_crash) {
   try {
     load_scenario("/nonexistent/scenario.yaml");

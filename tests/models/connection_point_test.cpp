@@ -32,6 +32,26 @@ void check_truth(const PhaseTruth& t, double v, double i, double p, double q, co
   }
 }
 
+// IT: voltage_v is the line-to-line RMS to the next phase; the powers are
+// against the star voltage vs.
+void check_it_truth(const PhaseTruth& t, double u, double vs, double i, double p, double q,
+                    const char* what) {
+  BOOST_TEST_CONTEXT(what) {
+    BOOST_TEST(relative_error(t.voltage_v, u) < kTruthTolerance, t.voltage_v << " vs " << u);
+    if (i == 0) {
+      BOOST_TEST(t.current_a == 0.0);
+      BOOST_TEST(t.power_w == 0.0);
+      BOOST_TEST(t.power_factor == 0.0);
+      return;
+    }
+    BOOST_TEST(relative_error(t.current_a, i) < kTruthTolerance, t.current_a << " vs " << i);
+    BOOST_TEST(relative_error(t.power_w, p) < kTruthTolerance, t.power_w << " vs " << p);
+    BOOST_TEST(relative_error(t.reactive_var, q) < kTruthTolerance, t.reactive_var << " vs " << q);
+    BOOST_TEST(relative_error(t.apparent_va, vs * i) < kTruthTolerance);
+    BOOST_TEST(relative_error(t.power_factor, p / (vs * i)) < kTruthTolerance);
+  }
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(connection_point)
@@ -125,6 +145,73 @@ BOOST_AUTO_TEST_CASE(no_sources_no_current) {
     for (std::size_t k = 0; k < 128; ++k) worst = std::max(worst, std::abs(i.i[p][k]));
   }
   BOOST_TEST(worst == 0.0);
+}
+
+BOOST_AUTO_TEST_CASE(truth_it_balanced_three_phase) {
+  // 400 V IT, 10 A pf 0.8 lagging on each line: star voltage 400/sqrt3, each
+  // phase P = Vs*I*pf, total sqrt3*U*I*pf.
+  const double vs = 400 / std::sqrt(3.0);
+  const double sin_phi = 0.6;
+  double total_w = 0;
+  for (Phase p : {L1, L2, L3}) {
+    const PhaseTruth t = world().cp_it_three.truth(p);
+    check_it_truth(t, 400, vs, 10, vs * 10 * 0.8, vs * 10 * sin_phi, "phase");
+    total_w += t.power_w;
+  }
+  BOOST_TEST(relative_error(total_w, std::sqrt(3.0) * 400 * 10 * 0.8) < kTruthTolerance);
+}
+
+BOOST_AUTO_TEST_CASE(truth_it_line_to_line_load) {
+  // One 10 A pf 0.8 lagging load between L1 and L2 of a 400 V IT mains. u12
+  // leads v1 by 30 deg, so against the star voltages:
+  //   L1: P = Vs*I*cos(phi - 30 deg), Q = Vs*I*sin(phi - 30 deg)
+  //   L2: P = Vs*I*cos(phi + 30 deg), Q = Vs*I*sin(phi + 30 deg)
+  // which sum to U*I*cos(phi) and U*I*sin(phi).
+  const double vs = 400 / std::sqrt(3.0);
+  const double phi = std::acos(0.8);
+  const double d30 = kPi / 6;
+  const PhaseTruth t1 = world().cp_it_ll.truth(L1);
+  const PhaseTruth t2 = world().cp_it_ll.truth(L2);
+  const PhaseTruth t3 = world().cp_it_ll.truth(L3);
+  check_it_truth(t1, 400, vs, 10, vs * 10 * std::cos(phi - d30), vs * 10 * std::sin(phi - d30),
+                 "L1");
+  check_it_truth(t2, 400, vs, 10, vs * 10 * std::cos(phi + d30), vs * 10 * std::sin(phi + d30),
+                 "L2");
+  check_it_truth(t3, 400, vs, 0, 0, 0, "L3");
+  BOOST_TEST(relative_error(t1.power_w + t2.power_w + t3.power_w, 400 * 10 * 0.8) <
+             kTruthTolerance);
+  BOOST_TEST(relative_error(t1.reactive_var + t2.reactive_var + t3.reactive_var, 400 * 10 * 0.6) <
+             kTruthTolerance);
+}
+
+BOOST_AUTO_TEST_CASE(truth_it_unequal_lines) {
+  // 400 V IT, sequence L1-L3-L2, star voltages at levels a = 1, 0.9, 1.1:
+  // lines 120 deg apart give |a_p - a_q e^{+-j120}| = sqrt(a_p^2 + a_q^2 + a_p a_q).
+  const double vs = 400 / std::sqrt(3.0);
+  const double a[kPhases] = {1.0, 0.9, 1.1};
+  for (int p = 0; p < kPhases; ++p) {
+    const int q = (p + 1) % kPhases;
+    const double u = vs * std::sqrt(a[p] * a[p] + a[q] * a[q] + a[p] * a[q]);
+    check_it_truth(world().cp_it_sag.truth(static_cast<Phase>(p)), u, vs * a[p], 10,
+                   vs * a[p] * 10 * 0.8, vs * a[p] * 10 * 0.6, "phase");
+  }
+}
+
+BOOST_AUTO_TEST_CASE(energy_it_is_per_phase_against_the_star_voltage) {
+  // One second of the L1-L2 load (see truth_it_line_to_line_load).
+  ConnectionPoint& cp = world().cp_it_ll;
+  BlockClock clock(6400, 128);
+  for (int b = 0; b < 50; ++b) cp.currents(clock.next());
+  const double vs = 400 / std::sqrt(3.0);
+  const double phi = std::acos(0.8);
+  const double e1_wh = vs * 10 * std::cos(phi - kPi / 6) / 3600;
+  const double e2_wh = vs * 10 * std::cos(phi + kPi / 6) / 3600;
+  BOOST_TEST(relative_error(cp.energy_import_wh(L1), e1_wh) < 1e-9);
+  BOOST_TEST(relative_error(cp.energy_import_wh(L2), e2_wh) < 1e-9);
+  BOOST_TEST(relative_error(cp.energy_import_wh(L1) + cp.energy_import_wh(L2),
+                            400 * 10 * 0.8 / 3600.0) < 1e-9);
+  BOOST_TEST(cp.energy_import_wh(L3) == 0.0);
+  BOOST_TEST(cp.energy_export_wh(L1) + cp.energy_export_wh(L2) == 0.0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <cmath>
 #include <vector>
@@ -56,6 +57,44 @@ Record record(Mains& mains, Load& load) {
 // period's mean, with h = 2*pi/128. For the half-wave loads here that is below
 // 3e-4 of the power, hence this bound (exact waveforms are held to 1e-9).
 constexpr double kKinkTolerance = 1e-3;
+
+// One second of a load's currents on one of the IT mains, each of which has
+// its own clock so that it sees its blocks in order.
+Record record_it(Mains& mains, Load& load) {
+  static BlockClock clocks[3] = {{kRateHz, 128}, {kRateHz, 128}, {kRateHz, 128}};
+  Mains* const all[3] = {&world().mains_it_loads, &world().mains_it_loads_132,
+                         &world().mains_it_loads_lost};
+  BlockClock& clock = clocks[std::find(all, all + 3, &mains) - all];
+  Record r;
+  r.t0_s = static_cast<double>(clock.next_index()) / kRateHz;
+  static CurrentBlock out;
+  for (int b = 0; b < 50; ++b) {
+    const MainsBlock& m = mains.block(clock.next());
+    for (auto& phase : out.i) phase.fill(0);
+    load.add_current(m, out);
+    for (int p = 0; p < kPhases; ++p) {
+      r.v[p].insert(r.v[p].end(), m.v[p].begin(), m.v[p].begin() + m.time.n);
+      r.i[p].insert(r.i[p].end(), out.i[p].begin(), out.i[p].begin() + m.time.n);
+    }
+  }
+  return r;
+}
+
+std::vector<double> difference(const std::vector<double>& a, const std::vector<double>& b) {
+  std::vector<double> d(a.size());
+  for (std::size_t k = 0; k < a.size(); ++k) d[k] = a[k] - b[k];
+  return d;
+}
+
+double worst_sum(const std::vector<double>& a, const std::vector<double>& b) {
+  double worst = 0;
+  for (std::size_t k = 0; k < a.size(); ++k) worst = std::max(worst, std::abs(a[k] + b[k]));
+  return worst;
+}
+
+constexpr double kLineV = 400;  // the IT mains, line-to-line
+const double kStarV = kLineV / std::sqrt(3.0);
+constexpr double kRadToDeg = 180 / kPi;
 
 }  // namespace
 
@@ -173,6 +212,121 @@ BOOST_AUTO_TEST_CASE(config_validation) {
   bad = ok;
   bad.harmonics = {{1, 10, 0}};
   BOOST_TEST(!Load::check(bad).empty());
+}
+
+// Line-to-line loads on IT (400 V): current_a flows in on the first line and
+// out on the second, at power_factor against u_ab = v_a - v_b.
+BOOST_AUTO_TEST_CASE(line_to_line_load) {
+  const Record r = record_it(world().mains_it_loads, world().ll_lag);  // L1-L2, 10 A, pf 0.8 lag
+  const double phi = std::acos(0.8);
+  BOOST_TEST(worst_sum(r.i[L1], r.i[L2]) < 1e-12);
+  BOOST_TEST(rms(r.i[L3]) == 0.0);
+  BOOST_TEST(relative_error(r.irms_a(L1), 10) < 1e-9, r.irms_a(L1));
+  const std::vector<double> u12 = difference(r.v[L1], r.v[L2]);
+  const auto u = phasor(u12, 50, r.t0_s, 1 / kRateHz);
+  BOOST_TEST(relative_error(std::abs(u), kSqrt2 * kLineV) < 1e-9);
+  // The current lags u12 by phi; u12 leads v1 by 30 deg.
+  BOOST_TEST(std::abs(wrap_deg((std::arg(r.ih(L1)) - std::arg(u) + phi) * kRadToDeg)) < 1e-7);
+  BOOST_TEST(std::abs(wrap_deg((std::arg(u) - std::arg(r.v1(L1))) * kRadToDeg - 30)) < 1e-7);
+  // Against the star voltages: P1 = Vs*I*cos(phi - 30 deg), P2 = Vs*I*cos(phi + 30 deg),
+  // which sum to U*I*cos(phi); likewise Q.
+  const double d30 = kPi / 6;
+  BOOST_TEST(relative_error(r.p_w(L1), kStarV * 10 * std::cos(phi - d30)) < 1e-9, r.p_w(L1));
+  BOOST_TEST(relative_error(r.p_w(L2), kStarV * 10 * std::cos(phi + d30)) < 1e-9, r.p_w(L2));
+  BOOST_TEST(relative_error(r.p_w(L1) + r.p_w(L2), kLineV * 10 * 0.8) < 1e-9);
+  BOOST_TEST(relative_error(r.q_var(L1) + r.q_var(L2), kLineV * 10 * 0.6) < 1e-9);
+  BOOST_TEST(relative_error(mean_product(u12, r.i[L1]), kLineV * 10 * 0.8) < 1e-9);
+}
+
+BOOST_AUTO_TEST_CASE(line_to_line_harmonics_refer_to_the_line_voltage) {
+  // L3-L1, 6 A, pf 0.9 leading, 20 % 3rd and 10 % 5th at 30 deg.
+  const Record r = record_it(world().mains_it_loads, world().ll_harm);
+  const double i1 = 6 / std::sqrt(1 + 0.04 + 0.01);
+  const double phi = -std::acos(0.9);
+  BOOST_TEST(worst_sum(r.i[L3], r.i[L1]) < 1e-12);
+  BOOST_TEST(rms(r.i[L2]) == 0.0);
+  BOOST_TEST(relative_error(r.irms_a(L3), 6) < 1e-9, r.irms_a(L3));
+  const auto u = phasor(difference(r.v[L3], r.v[L1]), 50, r.t0_s, 1 / kRateHz);
+  const auto f = r.ih(L3);
+  BOOST_TEST(relative_error(std::abs(f), kSqrt2 * i1) < 1e-9);
+  BOOST_TEST(std::abs(wrap_deg((std::arg(f) - std::arg(u) + phi) * kRadToDeg)) < 1e-7);
+  const double psi = std::arg(u);
+  const auto h3 = r.ih(L3, 3);
+  const auto h5 = r.ih(L3, 5);
+  BOOST_TEST(relative_error(std::abs(h3), kSqrt2 * i1 * 0.2) < 1e-9);
+  BOOST_TEST(relative_error(std::abs(h5), kSqrt2 * i1 * 0.1) < 1e-9);
+  BOOST_TEST(std::abs(wrap_deg((std::arg(h3) - 3 * (psi - phi)) * kRadToDeg)) < 1e-7);
+  BOOST_TEST(std::abs(wrap_deg((std::arg(h5) - 5 * (psi - phi)) * kRadToDeg - 30)) < 1e-7);
+  // Only the fundamental exchanges power with the sinusoidal line voltage.
+  BOOST_TEST(relative_error(r.p_w(L3) + r.p_w(L1), kLineV * i1 * 0.9) < 1e-9);
+}
+
+BOOST_AUTO_TEST_CASE(line_to_line_half_wave) {
+  // L2-L3, 5 A, pf 0.8: as a single-phase half-wave load against u23,
+  // P = sqrt2*U*I*cos(phi)/2 (see half_wave_rectified).
+  const Record r = record_it(world().mains_it_loads, world().ll_half);
+  BOOST_TEST(worst_sum(r.i[L2], r.i[L3]) < 1e-12);
+  BOOST_TEST(rms(r.i[L1]) == 0.0);
+  BOOST_TEST(relative_error(r.irms_a(L2), 5) < kKinkTolerance, r.irms_a(L2));
+  BOOST_TEST(relative_error(r.p_w(L2) + r.p_w(L3), kSqrt2 * kLineV * 5 * 0.8 / 2) < kKinkTolerance);
+}
+
+BOOST_AUTO_TEST_CASE(line_to_line_block_path_matches_closed_form) {
+  for (Mains* mains : {&world().mains_it_loads, &world().mains_it_loads_132}) {
+    for (Load* load : {&world().ll_lag, &world().ll_harm, &world().ll_half}) {
+      const Record r = record_it(*mains, *load);
+      double worst = 0;
+      for (int p = 0; p < kPhases; ++p) {
+        const Phase phase = static_cast<Phase>(p);
+        for (std::size_t k = 0; k < r.i[p].size(); ++k) {
+          const double t = r.t0_s + static_cast<double>(k) / kRateHz;
+          const double theta = 2 * kPi * 50 * t + mains->initial_angle_rad(phase);
+          worst = std::max(worst, std::abs(r.i[p][k] - load->current_at(phase, theta, *mains)));
+        }
+      }
+      BOOST_TEST(worst < 1e-9, mains->name() << " " << load->name() << ": worst " << worst);
+    }
+  }
+  // L1-L3-L2: u12 lags v1 by 30 deg, so at v1's angle theta the current is
+  // sqrt2*I*sin(theta - 30 deg - phi).
+  const double phi = std::acos(0.8);
+  const double theta = 0.4;
+  BOOST_TEST(world().ll_lag.current_at(L1, theta, world().mains_it_loads_132) ==
+                 kSqrt2 * 10 * std::sin(theta - kPi / 6 - phi),
+             boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(world().ll_lag.current_at(L1, theta, world().mains_it_loads) ==
+                 kSqrt2 * 10 * std::sin(theta + kPi / 6 - phi),
+             boost::test_tools::tolerance(1e-12));
+}
+
+BOOST_AUTO_TEST_CASE(line_to_line_lost_line) {
+  Mains& mains = world().mains_it_loads_lost;         // L2 lost
+  const Record r = record_it(mains, world().ll_lag);  // L1-L2: nothing flows
+  for (int p = 0; p < kPhases; ++p) BOOST_TEST(rms(r.i[p]) == 0.0);
+  for (double theta : {0.3, 1.9, 4.0}) {
+    BOOST_TEST(world().ll_lag.current_at(L1, theta, mains) == 0.0);
+    BOOST_TEST(world().ll_lag.current_at(L2, theta, mains) == 0.0);
+  }
+  const Record other = record_it(mains, world().ll_harm);  // L3-L1 still draws
+  BOOST_TEST(relative_error(other.irms_a(L1), 6) < 1e-9);
+  BOOST_TEST(rms(other.i[L2]) == 0.0);
+}
+
+BOOST_AUTO_TEST_CASE(line_to_line_validation) {
+  LoadConfig ok;
+  ok.current_a = 3;
+  ok.line_to_line = true;
+  ok.phases = {L1, L2};
+  BOOST_TEST(Load::check(ok).empty());
+  ok.harmonics = {{3, 10, 0}};
+  BOOST_TEST(Load::check(ok).empty());
+  for (std::vector<Phase> phases :
+       std::vector<std::vector<Phase>>{{L1}, {L2, L2}, {L1, L2, L3}, {}}) {
+    LoadConfig bad = ok;
+    bad.phases = phases;
+    const std::string problem = Load::check(bad);
+    BOOST_TEST(problem.find("two distinct phases") != std::string::npos, problem);
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -239,4 +239,101 @@ BOOST_AUTO_TEST_CASE(config_validation) {
   BOOST_TEST(Mains::check(bad).find("45..65") != std::string::npos, Mains::check(bad));
 }
 
+// IT: voltage_v is line-to-line; each phase's voltage is taken from the
+// source's star point, so its amplitude is sqrt2 * V / sqrt3.
+BOOST_AUTO_TEST_CASE(it_star_voltages_and_line_to_line_rms) {
+  Mains& m = world().mains_it;  // 400 V, L1-L2-L3
+  BOOST_TEST((m.network() == Network::it));
+  BOOST_TEST((world().mains_seq123.network() == Network::tn));
+  const double star_peak_v = kSqrt2 * 400 / std::sqrt(3.0);
+  BlockClock clock(6400, 128);
+  std::vector<double> v[kPhases];
+  while (clock.next_index() < 6400) {
+    const MainsBlock& b = m.block(clock.next());
+    for (int p = 0; p < kPhases; ++p) v[p].insert(v[p].end(), b.v[p].begin(), b.v[p].begin() + 128);
+  }
+  const double expected_deg[kPhases] = {0, -120, -240};
+  for (int p = 0; p < kPhases; ++p) {
+    const auto x = phasor(v[p], 50, 0, 1.0 / 6400);
+    BOOST_TEST(relative_error(std::abs(x), star_peak_v) < 1e-12,
+               "L" << p + 1 << " " << std::abs(x));
+    BOOST_TEST(std::abs(wrap_deg(angle_deg(x) - expected_deg[p])) < 1e-9);
+    // To the next phase: 400 V RMS, leading this phase by 30 deg.
+    std::vector<double> u(v[p].size());
+    for (std::size_t k = 0; k < u.size(); ++k) u[k] = v[p][k] - v[(p + 1) % kPhases][k];
+    BOOST_TEST(relative_error(rms(u), 400) < 1e-12, "U" << p + 1 << " rms " << rms(u));
+    const auto ux = phasor(u, 50, 0, 1.0 / 6400);
+    BOOST_TEST(std::abs(wrap_deg(angle_deg(ux) - expected_deg[p] - 30)) < 1e-9);
+  }
+  // A balanced source's star voltages sum to zero.
+  double worst_sum = 0;
+  for (std::size_t k = 0; k < v[0].size(); ++k) {
+    worst_sum = std::max(worst_sum, std::abs(v[L1][k] + v[L2][k] + v[L3][k]));
+  }
+  BOOST_TEST(worst_sum < 1e-9);
+}
+
+BOOST_AUTO_TEST_CASE(angle_offsets_follow_the_sequence) {
+  struct Case {
+    const Mains* mains;
+    double expected_deg[kPhases];  // angle of L1, L2, L3 minus L1's, in (-360, 0]
+  };
+  const Case cases[] = {
+      {&world().mains_seq123, {0, -120, -240}}, {&world().mains_seq132, {0, -240, -120}},
+      {&world().mains_seq231, {0, -120, -240}},  // L2, L3, L1 is L1, L2, L3 rotated
+      {&world().mains_it, {0, -120, -240}},     {&world().mains_it_132, {0, -240, -120}},
+  };
+  for (const Case& c : cases) {
+    for (int p = 0; p < kPhases; ++p) {
+      const double offset_deg = c.mains->angle_offset_rad(static_cast<Phase>(p)) * 180 / kPi;
+      BOOST_TEST(std::abs(offset_deg - c.expected_deg[p]) < 1e-9,
+                 c.mains->name() << " L" << p + 1 << " " << offset_deg);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(it_sequence_l1_l3_l2) {
+  Mains& m = world().mains_it_132;
+  BlockClock clock(6400, 128);
+  std::vector<double> v[kPhases];
+  while (clock.next_index() < 1280) {
+    const MainsBlock& b = m.block(clock.next());
+    for (int p = 0; p < kPhases; ++p) v[p].insert(v[p].end(), b.v[p].begin(), b.v[p].begin() + 128);
+  }
+  const double expected_deg[kPhases] = {0, -240, -120};
+  for (int p = 0; p < kPhases; ++p) {
+    const auto x = phasor(v[p], 50, 0, 1.0 / 6400);
+    BOOST_TEST(relative_error(std::abs(x), kSqrt2 * 400 / std::sqrt(3.0)) < 1e-12);
+    BOOST_TEST(std::abs(wrap_deg(angle_deg(x) - expected_deg[p])) < 1e-9);
+  }
+  // L2 now leads L1, so u12 lags v1 by 30 deg; still 400 V.
+  std::vector<double> u12(v[L1].size());
+  for (std::size_t k = 0; k < u12.size(); ++k) u12[k] = v[L1][k] - v[L2][k];
+  BOOST_TEST(relative_error(rms(u12), 400) < 1e-12);
+  BOOST_TEST(std::abs(wrap_deg(angle_deg(phasor(u12, 50, 0, 1.0 / 6400)) + 30)) < 1e-9);
+}
+
+BOOST_AUTO_TEST_CASE(it_block_path_matches_closed_form) {
+  Mains& m = world().mains_it_closed_form;  // 400 V IT with harmonics and levels 1, 0.9, 1.1
+  BlockClock clock(6400, 100);
+  double worst = 0;
+  for (int i = 0; i < 20; ++i) {
+    const MainsBlock& b = m.block(clock.next());
+    for (int p = 0; p < kPhases; ++p) {
+      for (std::size_t k = 0; k < b.time.n; ++k) {
+        const double t = static_cast<double>(b.time.index + k) / 6400;
+        const double theta = 2 * kPi * 50 * t + m.initial_angle_rad(static_cast<Phase>(p));
+        worst = std::max(worst, std::abs(b.v[p][k] - m.voltage_at(static_cast<Phase>(p), theta)));
+      }
+    }
+  }
+  BOOST_TEST(worst < 1e-9, "worst " << worst);
+  const double theta = 0.7;
+  const double expected =
+      kSqrt2 * 400 / std::sqrt(3.0) * 0.9 *
+      (std::sin(theta) + 0.05 * std::sin(3 * theta + deg_to_rad(30)) + 0.10 * std::sin(5 * theta) +
+       0.03 * std::sin(7 * theta + deg_to_rad(90)));
+  BOOST_TEST(m.voltage_at(L2, theta) == expected, boost::test_tools::tolerance(1e-12));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -378,6 +378,38 @@ BOOST_AUTO_TEST_CASE(truth_at_the_connection_point) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(three_phase_on_it) {
+  // 400 V IT: the inverter synchronises to each star voltage (400/sqrt3), so
+  // per phase it exports 4600/3 W and absorbs 500 var; its balanced currents
+  // sum to zero, as a supply without neutral needs. The truth reports 400 V
+  // (line-to-line) per phase.
+  ConnectionPoint& cp = world().cp_it_pv;
+  const double vs = 400 / std::sqrt(3.0);
+  const double phase_w = 4600.0 / 3, phase_var = 500;
+  const double current_a = std::hypot(phase_w, phase_var) / vs;
+  BlockClock clock(6400, 128);
+  double worst_sum = 0;
+  for (int b = 0; b < 50; ++b) {
+    const CurrentBlock& c = cp.currents(clock.next());
+    for (std::size_t k = 0; k < c.time.n; ++k) {
+      worst_sum = std::max(worst_sum, std::abs(c.i[L1][k] + c.i[L2][k] + c.i[L3][k]));
+    }
+  }
+  BOOST_TEST(worst_sum < 1e-9, "worst sum " << worst_sum << " A");
+  BOOST_TEST(relative_error(world().pv_it.power_w(), 4600) < kExact);
+  for (int p = 0; p < kPhases; ++p) {
+    BOOST_TEST_CONTEXT("L" << p + 1) {
+      const PhaseTruth t = cp.truth(static_cast<Phase>(p));
+      BOOST_TEST(relative_error(t.voltage_v, 400) < kExact, t.voltage_v);
+      BOOST_TEST(relative_error(t.current_a, current_a) < kExact, t.current_a);
+      BOOST_TEST(relative_error(t.power_w, -phase_w) < kExact, t.power_w);
+      BOOST_TEST(relative_error(t.reactive_var, phase_var) < kExact, t.reactive_var);
+      BOOST_TEST(relative_error(cp.energy_export_wh(static_cast<Phase>(p)), phase_w / 3600) <
+                 kExact);
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(config_validation) {
   SolarConfig ok;
   ok.power_w = 3000;

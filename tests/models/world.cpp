@@ -145,6 +145,37 @@ MainsConfig solar_harm_mains() {
   return c;
 }
 
+MainsConfig it_mains(std::array<Phase, kPhases> sequence = {L1, L2, L3}) {
+  MainsConfig c = mains_config(400);
+  c.network = Network::it;
+  c.sequence = sequence;
+  return c;
+}
+
+MainsConfig it_rms_config() {
+  MainsConfig c = it_mains();
+  c.harmonics = {{3, 5, 30}, {5, 10, 0}, {7, 3, 90}};
+  c.level = {1.0, 0.9, 1.1};
+  return c;
+}
+
+MainsConfig it_lost_l2() {
+  MainsConfig c = it_mains();
+  c.lost = {false, true, false};
+  return c;
+}
+
+MainsConfig it_sagged() {
+  MainsConfig c = it_mains({L1, L3, L2});
+  c.level = {1.0, 0.9, 1.1};
+  return c;
+}
+
+LoadConfig line_to_line(LoadConfig c) {
+  c.line_to_line = true;
+  return c;
+}
+
 World* g_world = nullptr;
 
 }  // namespace
@@ -175,6 +206,16 @@ Chain::Chain(const sc_core::sc_module_name& name, const MainsConfig& mains_confi
   adc.in[fw::hal::kI1].bind(ct1.out);
   adc.in[fw::hal::kI2].bind(ct2.out);
   adc.in[fw::hal::kI3].bind(ct3.out);
+}
+
+TerminalBench::TerminalBench(const std::string& name, bool star_reference)
+    : v1((name + "_v1").c_str(), DividerConfig{1.0e6, 2.4e3, L1, true, star_reference}),
+      v2((name + "_v2").c_str(), DividerConfig{1.0e6, 2.4e3, L2, true, star_reference}),
+      v3((name + "_v3").c_str(), DividerConfig{1.0e6, 2.4e3, L3, true, star_reference}) {
+  for (VoltageDivider* v : {&v1, &v2, &v3}) {
+    v->line.bind(plant);
+    v->link_terminal({&v1, &v2, &v3});
+  }
 }
 
 World::World()
@@ -244,7 +285,31 @@ World::World()
       pv_cp("pv_cp", solar_config({L1, L2, L3}, 4600, 1500)),
       cp_solar("cp_solar"),
       chain("chain", mains_config(), load_config("single", {L1}, 10, 1.0),
-            load_config("three", {L1, L2, L3}, 4, 0.9), quiet_adc()) {
+            load_config("three", {L1, L2, L3}, 4, 0.9), quiet_adc()),
+      mains_it("mains_it", it_mains()),
+      mains_it_132("mains_it_132", it_mains({L1, L3, L2})),
+      mains_it_closed_form("mains_it_closed_form", it_rms_config()),
+      mains_it_loads("mains_it_loads", it_mains()),
+      mains_it_loads_132("mains_it_loads_132", it_mains({L1, L3, L2})),
+      mains_it_loads_lost("mains_it_loads_lost", it_lost_l2()),
+      ll_lag("ll_lag", line_to_line(load_config("ll_lag", {L1, L2}, 10, 0.8))),
+      ll_harm("ll_harm", line_to_line(with_harmonics(load_config("ll_harm", {L3, L1}, 6, 0.9, true),
+                                                     {{3, 20, 0}, {5, 10, 30}}))),
+      ll_half("ll_half", line_to_line(half_wave(load_config("ll_half", {L2, L3}, 5, 0.8)))),
+      mains_it_cp_three("mains_it_cp_three", it_mains()),
+      mains_it_cp_ll("mains_it_cp_ll", it_mains()),
+      mains_it_cp_sag("mains_it_cp_sag", it_sagged()),
+      it_three("it_three", load_config("it_three", {L1, L2, L3}, 10, 0.8)),
+      it_ll("it_ll", line_to_line(load_config("it_ll", {L1, L2}, 10, 0.8))),
+      it_three_sag("it_three_sag", load_config("it_three_sag", {L1, L2, L3}, 10, 0.8)),
+      cp_it_three("cp_it_three"),
+      cp_it_ll("cp_it_ll"),
+      cp_it_sag("cp_it_sag"),
+      terminal_it("terminal_it", true),
+      terminal_tn("terminal_tn", false),
+      mains_it_pv("mains_it_pv", it_mains()),
+      pv_it("pv_it", solar_config({L1, L2, L3}, 4600, 1500)),
+      cp_it_pv("cp_it_pv") {
   cp.mains.bind(mains_cp.out);
   cp.sources.bind(cp_a.out);
   cp.sources.bind(cp_b.out);
@@ -254,6 +319,14 @@ World::World()
   cp_harm.sources.bind(cp_harm_load.out);
   cp_solar.mains.bind(mains_solar_cp.out);
   cp_solar.sources.bind(pv_cp.out);
+  cp_it_three.mains.bind(mains_it_cp_three.out);
+  cp_it_three.sources.bind(it_three.out);
+  cp_it_ll.mains.bind(mains_it_cp_ll.out);
+  cp_it_ll.sources.bind(it_ll.out);
+  cp_it_sag.mains.bind(mains_it_cp_sag.out);
+  cp_it_sag.sources.bind(it_three_sag.out);
+  cp_it_pv.mains.bind(mains_it_pv.out);
+  cp_it_pv.sources.bind(pv_it.out);
   try {
     PvInverter invalid("pv_invalid", solar_config({L1, L1}, 1000));
   } catch (const std::invalid_argument& e) {

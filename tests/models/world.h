@@ -59,6 +59,14 @@ struct DividerBench {
   }
 };
 
+// A voltage terminal: three dividers on L1..L3, linked to each other.
+struct TerminalBench {
+  FakePlant plant;
+  VoltageDivider v1, v2, v3;
+  TerminalBench(const std::string& name, bool star_reference);
+  VoltageDivider& divider(Phase p) { return p == L1 ? v1 : (p == L2 ? v2 : v3); }
+};
+
 // An ADC whose six inputs are scripted channels.
 struct AdcBench {
   std::array<FakeChannel, fw::hal::kAdcChannels> channels;
@@ -121,6 +129,21 @@ struct World {
   std::string pv_invalid_message;  // what the constructor threw for an invalid config
   // End to end
   Chain chain;
+  // IT networks (400 V line-to-line). Mains alone; line-to-line loads fed by
+  // mains_it_loads (positive sequence), mains_it_loads_132 and
+  // mains_it_loads_lost (L2 lost); truth through cp_it_three (a balanced load),
+  // cp_it_ll (one line-to-line load) and cp_it_sag (unequal levels, L1-L3-L2).
+  Mains mains_it, mains_it_132, mains_it_closed_form;
+  Mains mains_it_loads, mains_it_loads_132, mains_it_loads_lost;
+  Load ll_lag, ll_harm, ll_half;
+  Mains mains_it_cp_three, mains_it_cp_ll, mains_it_cp_sag;
+  Load it_three, it_ll, it_three_sag;
+  ConnectionPoint cp_it_three, cp_it_ll, cp_it_sag;
+  TerminalBench terminal_it, terminal_tn;
+  // A three-phase PV inverter on 400 V IT, through cp_it_pv.
+  Mains mains_it_pv;
+  PvInverter pv_it;
+  ConnectionPoint cp_it_pv;
 
   World();
 };

@@ -168,13 +168,16 @@ int command_signals(const std::vector<std::string>& args, bool faults_only) {
   const Scenario scenario = args.empty() ? default_scenario(fw::Variant::ag63) : load_scenario(args[0]);
   install_systemc_report_handler();
   Rig rig("rig", scenario);
-  std::size_t width = 0;
-  for (const auto* s : rig.signals().all()) width = std::max(width, s->name.size());
+  std::size_t width = 0, type_width = 0;
+  for (const auto* s : rig.signals().all()) {
+    width = std::max(width, s->name.size());
+    type_width = std::max(type_width, describe_type(*s).size());
+  }
   for (const auto* s : rig.signals().all()) {
     if (faults_only && !s->fault) continue;
-    std::cout << std::left << std::setw(static_cast<int>(width) + 2) << s->name << std::setw(16)
-              << describe_type(*s) << std::setw(10) << (s->settable() ? "settable" : "read")
-              << s->description << "\n";
+    std::cout << std::left << std::setw(static_cast<int>(width) + 2) << s->name
+              << std::setw(static_cast<int>(type_width) + 2) << describe_type(*s) << std::setw(10)
+              << (s->settable() ? "settable" : "read") << s->description << "\n";
   }
   return 0;
 }

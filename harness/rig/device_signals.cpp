@@ -9,7 +9,6 @@
 namespace amprig {
 namespace {
 
-constexpr const char* kPhaseNames[3] = {"L1", "L2", "L3"};
 
 // "L1,L2,L3", "L2,L1,-L3": CT input k measures the k-th phase, '-' inverted.
 bool parse_scheme(const std::string& text, fw::CurrentScheme* out) {

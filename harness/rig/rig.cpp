@@ -7,7 +7,6 @@
 namespace amprig {
 namespace {
 
-constexpr const char* kPhaseNames[3] = {"L1", "L2", "L3"};
 
 fw::hal::Hal make_hal(fw::hal::AdcDma& adc, fw::hal::Clock& clock, fw::hal::Leds& leds,
                       fw::hal::Nvm& nvm, fw::hal::NetworkLink& link, fw::hal::Button& button,

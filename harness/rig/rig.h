@@ -21,6 +21,8 @@
 
 namespace amprig {
 
+inline constexpr const char* kPhaseNames[3] = {"L1", "L2", "L3"};
+
 class Rig : public sc_core::sc_module {
  public:
   Rig(const sc_core::sc_module_name& name, const Scenario& scenario);

@@ -176,6 +176,56 @@ LoadConfig line_to_line(LoadConfig c) {
   return c;
 }
 
+MainFuseConfig fuse_config(double rating_a) {
+  MainFuseConfig c;
+  c.rating_a = rating_a;
+  return c;
+}
+
+// A 3-phase car, plugged in from t = 0, allowed 16 A from the start.
+ChargerConfig charger_config(std::string id, double setpoint_a = 16) {
+  ChargerConfig c;
+  c.id = std::move(id);
+  c.initial_setpoint_a = setpoint_a;
+  return c;
+}
+
+ChargerConfig single_phase_car(ChargerConfig c) {
+  c.car.phases = 1;
+  return c;
+}
+
+ChargerConfig rotated(ChargerConfig c, std::array<Phase, kPhases> rotation) {
+  c.rotation = rotation;
+  return c;
+}
+
+ChargerConfig link_charger() {
+  // Charger L1, L2, L3 on grid L2, L3, L1; offline: 10 A on charger L2 = grid L3.
+  ChargerConfig c = rotated(charger_config("link"), {L2, L3, L1});
+  c.offline_current_a = 10;
+  c.offline_phase = L2;
+  c.link_timeout_s = 30;
+  return c;
+}
+
+ChargerConfig plug_charger() {
+  ChargerConfig c = charger_config("plug");
+  c.car.plugged_at_s = 10;
+  c.car.unplugged_at_s = 60;
+  return c;
+}
+
+ChargerConfig full_charger() {
+  // A car that responds at once and jumps to its limit: 3 x 16 A at 230 V is
+  // 11.04 kW, so 10 Wh take about 3.3 s.
+  ChargerConfig c = charger_config("full");
+  c.car.response_delay_s = 0;
+  c.car.ramp_a_per_s = 1000;
+  c.car.energy_needed_wh = 10;
+  return c;
+}
+
 World* g_world = nullptr;
 
 }  // namespace
@@ -309,7 +359,25 @@ World::World()
       terminal_tn("terminal_tn", false),
       mains_it_pv("mains_it_pv", it_mains()),
       pv_it("pv_it", solar_config({L1, L2, L3}, 4600, 1500)),
-      cp_it_pv("cp_it_pv") {
+      cp_it_pv("cp_it_pv"),
+      fuse_hold("fuse_hold", fuse_config(25)),
+      fuse_if("fuse_if", fuse_config(25)),
+      fuse_5in("fuse_5in", fuse_config(25)),
+      fuse_10in("fuse_10in", fuse_config(25)),
+      fuse_cool("fuse_cool", fuse_config(25)),
+      fuse_80("fuse_80", fuse_config(80)),
+      ev_rot("ev_rot", rotated(single_phase_car(charger_config("rot")), {L3, L2, L1})),
+      ev_down("ev_down", charger_config("down")),
+      ev_up("ev_up", charger_config("up", 6)),
+      ev_pause("ev_pause", charger_config("pause")),
+      ev_link("ev_link", link_charger()),
+      ev_plug("ev_plug", plug_charger()),
+      ev_full("ev_full", full_charger()),
+      ev_three("ev_three", rotated(charger_config("three", 13), {L2, L3, L1})),
+      mains_ev("mains_ev", mains_config()),
+      mains_ev_cp("mains_ev_cp", mains_config()),
+      ev_cp("ev_cp", rotated(single_phase_car(charger_config("cp", 10)), {L2, L3, L1})),
+      cp_ev("cp_ev") {
   cp.mains.bind(mains_cp.out);
   cp.sources.bind(cp_a.out);
   cp.sources.bind(cp_b.out);
@@ -331,6 +399,13 @@ World::World()
     PvInverter invalid("pv_invalid", solar_config({L1, L1}, 1000));
   } catch (const std::invalid_argument& e) {
     pv_invalid_message = e.what();
+  }
+  cp_ev.mains.bind(mains_ev_cp.out);
+  cp_ev.sources.bind(ev_cp.out);
+  try {
+    Charger invalid("ev_invalid", rotated(charger_config("invalid"), {L1, L1, L3}));
+  } catch (const std::invalid_argument& e) {
+    charger_invalid_message = e.what();
   }
   g_world = this;
 }

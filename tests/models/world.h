@@ -11,9 +11,11 @@
 #include <vector>
 
 #include "adc/behavioural_adc.h"
+#include "charger/charger.h"
 #include "ct/current_transformer.h"
 #include "fakes.h"
 #include "frontend/voltage_divider.h"
+#include "fuse/main_fuse.h"
 #include "loads/load.h"
 #include "mains/mains.h"
 #include "plant/connection_point.h"
@@ -144,6 +146,16 @@ struct World {
   Mains mains_it_pv;
   PvInverter pv_it;
   ConnectionPoint cp_it_pv;
+  // Main fuses, one per test (their thermal state persists): 25 A gG (1 h
+  // conventional time) and 80 A (2 h).
+  MainFuse fuse_hold, fuse_if, fuse_5in, fuse_10in, fuse_cool, fuse_80;
+  // EV chargers. Time-only tests call update(); block tests draw on mains_ev;
+  // truth through cp_ev (ev_cp: 1-phase car on grid L2).
+  Charger ev_rot, ev_down, ev_up, ev_pause, ev_link, ev_plug, ev_full, ev_three;
+  Mains mains_ev, mains_ev_cp;
+  Charger ev_cp;
+  ConnectionPoint cp_ev;
+  std::string charger_invalid_message;
 
   World();
 };

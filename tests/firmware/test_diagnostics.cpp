@@ -432,6 +432,35 @@ BOOST_AUTO_TEST_CASE(right_wiring_with_generation_for_any_mix_of_import_and_expo
   BOOST_TEST(wrong == 0);
 }
 
+// For every combination of the grid's load angles on the three phases: how many
+// times a CT placement (phase[k], reversed bit k) on `base` is not reported
+// exactly, as wrong_sequence with each CT's real phase and direction.
+template <std::size_t N, typename Judge>
+int misjudged_placements(const Installation& base, const int* phase, unsigned reversed,
+                         const double (&grid)[N], Judge judge) {
+  int wrong = 0;
+  for (double a : grid) {
+    for (double b : grid) {
+      for (double c : grid) {
+        Installation in = base;
+        const double load[kPhases] = {a, b, c};
+        for (int k = 0; k < kPhases; ++k) {
+          in.ct_phase[k] = phase[k];
+          in.ct_reversed[k] = (reversed >> k) & 1u;
+          in.load_deg[k] = load[k];
+        }
+        const Diagnosis d = judge(in);
+        bool right = d.current == CurrentReason::wrong_sequence;
+        for (int k = 0; k < kPhases; ++k) {
+          right = right && d.ct[k].phase == phase[k] && d.ct[k].reversed == in.ct_reversed[k];
+        }
+        wrong += right ? 0 : 1;
+      }
+    }
+  }
+  return wrong;
+}
+
 BOOST_AUTO_TEST_CASE(every_ct_placement_fault_is_found_for_loads_from_pf_0_8_lagging_to_1) {
   const double grid[] = {kPf08LaggingDeg, -30, -25, -20, -15, -10, -5, 0};
   // Swaps and rotations without reversal, then every set of reversed CTs on their own phases.
@@ -440,27 +469,8 @@ BOOST_AUTO_TEST_CASE(every_ct_placement_fault_is_found_for_loads_from_pf_0_8_lag
     const unsigned reversed = fault < 6 ? 0u : static_cast<unsigned>(fault - 5);
     BOOST_TEST_CONTEXT("cts on " << phase[0] << phase[1] << phase[2] << ", reversed mask "
                                  << reversed) {
-      int wrong = 0;
-      for (double a : grid) {
-        for (double b : grid) {
-          for (double c : grid) {
-            Installation in;
-            const double load[kPhases] = {a, b, c};
-            for (int k = 0; k < kPhases; ++k) {
-              in.ct_phase[k] = phase[k];
-              in.ct_reversed[k] = (reversed >> k) & 1u;
-              in.load_deg[k] = load[k];
-            }
-            const Diagnosis d = judged(in);
-            bool right = d.current == CurrentReason::wrong_sequence;
-            for (int k = 0; k < kPhases; ++k) {
-              right = right && d.ct[k].phase == phase[k] && d.ct[k].reversed == in.ct_reversed[k];
-            }
-            wrong += right ? 0 : 1;
-          }
-        }
-      }
-      BOOST_TEST(wrong == 0);
+      BOOST_TEST(misjudged_placements(Installation{}, phase, reversed, grid,
+                                      [](const Installation& in) { return judged(in); }) == 0);
     }
   }
 }
@@ -759,27 +769,9 @@ BOOST_AUTO_TEST_CASE(it_every_ct_placement_fault_is_found_for_loads_from_pf_0_8_
       BOOST_TEST_CONTEXT((l1_l2_only ? "L1 L2 only" : "three lines")
                          << ", cts on " << phase[0] << phase[1] << phase[2] << ", reversed mask "
                          << reversed) {
-        int wrong = 0;
-        for (double a : grid) {
-          for (double b : grid) {
-            for (double c : grid) {
-              Installation in = l1_l2_only ? it_l1_l2_only() : Installation{};
-              const double load[kPhases] = {a, b, c};
-              for (int k = 0; k < kPhases; ++k) {
-                in.ct_phase[k] = phase[k];
-                in.ct_reversed[k] = (reversed >> k) & 1u;
-                in.load_deg[k] = load[k];
-              }
-              const Diagnosis d = judged_it(in);
-              bool right = d.current == CurrentReason::wrong_sequence;
-              for (int k = 0; k < kPhases; ++k) {
-                right = right && d.ct[k].phase == phase[k] && d.ct[k].reversed == in.ct_reversed[k];
-              }
-              wrong += right ? 0 : 1;
-            }
-          }
-        }
-        BOOST_TEST(wrong == 0);
+        const Installation base = l1_l2_only ? it_l1_l2_only() : Installation{};
+        BOOST_TEST(misjudged_placements(base, phase, reversed, grid,
+                                        [](const Installation& in) { return judged_it(in); }) == 0);
       }
     }
   }

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "measure.h"
+#include "source_record.h"
 #include "world.h"
 
 using namespace amprig::models;
@@ -18,16 +19,9 @@ constexpr double kTol = 1e-12;  // the dynamics are piecewise linear in time: ex
 
 // One second (50 whole periods) of a charger's currents on mains_ev, from t0_s
 // (a whole number of blocks).
-struct Record {
-  std::vector<double> v[kPhases];
-  std::vector<double> i[kPhases];
-  double t0_s = 0;
-  double p_w(int p) const { return mean_product(v[p], i[p]); }
-  double irms_a(int p) const { return rms(i[p]); }
-};
+using Record = SourceRecord;
 
 Record record(Charger& charger, double t0_s, Mains& mains = world().mains_ev) {
-  static CurrentBlock out;  // 24 KiB: not on the stack
   Record r;
   r.t0_s = t0_s;
   const auto first = static_cast<std::uint64_t>(std::llround(t0_s * kRateHz));
@@ -37,13 +31,7 @@ Record record(Charger& charger, double t0_s, Mains& mains = world().mains_ev) {
     time.t0_s = static_cast<double>(time.index) / kRateHz;
     time.dt_s = 1 / kRateHz;
     time.n = kBlockSamples;
-    const MainsBlock& m = mains.block(time);
-    for (auto& phase : out.i) phase.fill(0);
-    charger.add_current(m, out);
-    for (int p = 0; p < kPhases; ++p) {
-      r.v[p].insert(r.v[p].end(), m.v[p].begin(), m.v[p].begin() + kBlockSamples);
-      r.i[p].insert(r.i[p].end(), out.i[p].begin(), out.i[p].begin() + kBlockSamples);
-    }
+    r.append(mains.block(time), charger);
   }
   return r;
 }

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "measure.h"
+#include "source_record.h"
 #include "world.h"
 
 using namespace amprig::models;
@@ -15,21 +16,7 @@ constexpr double kRateHz = 6400;  // 128 samples per 50 Hz period
 constexpr double kVoltageV = 230;
 
 // One second (50 whole periods) of a load's current and its phase voltage.
-struct Record {
-  std::vector<double> v[kPhases];
-  std::vector<double> i[kPhases];
-  double t0_s = 0;
-
-  double p_w(int p) const { return mean_product(v[p], i[p]); }
-  double irms_a(int p) const { return rms(i[p]); }
-  std::complex<double> v1(int p) const { return phasor(v[p], 50, t0_s, 1 / kRateHz); }
-  std::complex<double> ih(int p, int order = 1) const {
-    return phasor(i[p], 50, t0_s, 1 / kRateHz, order);
-  }
-  // Fundamental reactive power from the peak phasors: Im(V conj(I)) / 2,
-  // + when the current lags.
-  double q_var(int p) const { return (v1(p) * std::conj(ih(p))).imag() / 2; }
-};
+using Record = SourceRecord;
 
 Record record(Mains& mains, Load& load) {
   // Each Mains here is shared by several tests and must see its blocks in
@@ -39,16 +26,7 @@ Record record(Mains& mains, Load& load) {
   BlockClock& clock = &mains == &world().mains_loads ? loads_clock : lost_clock;
   Record r;
   r.t0_s = static_cast<double>(clock.next_index()) / kRateHz;
-  static CurrentBlock out;  // static: 24 KiB
-  for (int b = 0; b < 50; ++b) {
-    const MainsBlock& m = mains.block(clock.next());
-    for (auto& phase : out.i) phase.fill(0);
-    load.add_current(m, out);
-    for (int p = 0; p < kPhases; ++p) {
-      r.v[p].insert(r.v[p].end(), m.v[p].begin(), m.v[p].begin() + m.time.n);
-      r.i[p].insert(r.i[p].end(), out.i[p].begin(), out.i[p].begin() + m.time.n);
-    }
-  }
+  for (int b = 0; b < 50; ++b) r.append(mains.block(clock.next()), load);
   return r;
 }
 

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "measure.h"
+#include "source_record.h"
 #include "world.h"
 
 using namespace amprig::models;
@@ -29,34 +30,13 @@ BlockClock& clock_for(const Mains& mains) {
   return solar;
 }
 
-// Whole periods of the phase voltages and the inverter's current.
-struct Record {
-  std::vector<double> v[kPhases];
-  std::vector<double> i[kPhases];
-  double t0_s = 0;
-
-  double p_w(int p) const { return mean_product(v[p], i[p]); }
-  double irms_a(int p) const { return rms(i[p]); }
-  std::complex<double> v1(int p) const { return phasor(v[p], 50, t0_s, 1 / kRateHz); }
-  std::complex<double> i1(int p) const { return phasor(i[p], 50, t0_s, 1 / kRateHz); }
-  // Fundamental reactive power from the peak phasors, + when the current lags.
-  double q_var(int p) const { return (v1(p) * std::conj(i1(p))).imag() / 2; }
-};
+using Record = SourceRecord;
 
 Record record(Mains& mains, PvInverter& pv, int blocks = 50) {
   BlockClock& clock = clock_for(mains);
   Record r;
   r.t0_s = static_cast<double>(clock.next_index()) / kRateHz;
-  static CurrentBlock out;  // static: 24 KiB
-  for (int b = 0; b < blocks; ++b) {
-    const MainsBlock& m = mains.block(clock.next());
-    for (auto& phase : out.i) phase.fill(0);
-    pv.add_current(m, out);
-    for (int p = 0; p < kPhases; ++p) {
-      r.v[p].insert(r.v[p].end(), m.v[p].begin(), m.v[p].begin() + m.time.n);
-      r.i[p].insert(r.i[p].end(), out.i[p].begin(), out.i[p].begin() + m.time.n);
-    }
-  }
+  for (int b = 0; b < blocks; ++b) r.append(mains.block(clock.next()), pv);
   return r;
 }
 
@@ -116,7 +96,7 @@ BOOST_AUTO_TEST_CASE(constant_three_phase_feeds_in_a_third_per_phase) {
     check_power(r, p, kVoltageV, 4600.0 / 3, 0);
     BOOST_TEST(relative_error(r.irms_a(p), 4600.0 / 3 / 230) < kExact);
     // Export at unity power factor: the current is in antiphase with the voltage.
-    BOOST_TEST(std::abs(wrap_deg(angle_deg(r.i1(p)) - angle_deg(r.v1(p)) - 180)) < 1e-7);
+    BOOST_TEST(std::abs(wrap_deg(angle_deg(r.ih(p)) - angle_deg(r.v1(p)) - 180)) < 1e-7);
   }
   BOOST_TEST(world().pv_three.power_w() == 4600.0, boost::test_tools::tolerance(1e-12));
 }

@@ -171,6 +171,16 @@ void Rig::register_device_signals() {
       },
       true));
 
+  for (int k = 0; k < 3; ++k) {
+    const auto phase = static_cast<models::Phase>(k);
+    const std::string base = std::string("fuse.") + kPhaseNames[k] + ".";
+    m_signals.add(make_bool(base + "tripped", "the main fuse of this phase has melted",
+                            [this, phase] { return m_fuse.tripped(phase); }));
+    m_signals.add(make_number(base + "load_pct", "%",
+                              "the way to melting: 0 cold, 100 melted (thermal state)",
+                              [this, phase] { return m_fuse.load_pct(phase); }));
+  }
+
   if (m_solar) {
     auto* pv = m_solar.get();
     m_signals.add(make_number(

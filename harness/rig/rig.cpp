@@ -25,12 +25,14 @@ Rig::Rig(const sc_core::sc_module_name& name, const Scenario& scenario)
       m_scenario(scenario),
       m_mains("mains", scenario.mains),
       m_plant("plant"),
+      m_fuse("fuse", scenario.fuse),
       m_adc("adc", scenario.adc),
       m_leds(m_clock),
       m_nvm(8192, 1024),
       m_fw_log(std::string(basename()) + ".firmware"),
       m_firmware(make_hal(m_adc, m_clock, m_leds, m_nvm, m_link, m_button, m_cartridge, m_fw_log)) {
   m_plant.mains.bind(m_mains.out);
+  m_plant.attach_fuse(m_fuse);
   for (const auto& load_config : scenario.loads) {
     m_loads.push_back(std::make_unique<models::Load>(
         ("load_" + load_config.name).c_str(), load_config));
@@ -112,6 +114,14 @@ void Rig::main_loop() {
     wait(period);
     if (m_powered) m_firmware.poll();
     if (m_nvm.power_cut()) power_off();
+    // A melted fuse takes its phase away from everything downstream of it.
+    for (int k = 0; k < 3; ++k) {
+      const auto phase = static_cast<models::Phase>(k);
+      if (m_fuse.cut(phase) && !m_mains.config().lost[k]) {
+        m_mains.config().lost[k] = true;
+        log_line(LogLevel::info, m_fuse.name(), std::string(kPhaseNames[k]) + " melted");
+      }
+    }
   }
 }
 

@@ -53,6 +53,7 @@ class Rig : public sc_core::sc_module {
   std::vector<std::unique_ptr<models::Load>> m_loads;
   std::unique_ptr<models::PvInverter> m_solar;
   models::ConnectionPoint m_plant;
+  models::MainFuse m_fuse;
   std::array<std::unique_ptr<models::CurrentTransformer>, 3> m_cts;
   std::array<std::unique_ptr<models::VoltageDivider>, 3> m_dividers;
   models::BehaviouralAdc m_adc;

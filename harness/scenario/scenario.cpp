@@ -489,7 +489,13 @@ void apply_it_network(const ConfigNode& root, Scenario& s) {
 
 void decode_plant(const ConfigNode& node, Scenario& s) {
   Decoder::check_keys(node, "plant",
-                      {"mains", "cts", "loads", "adc", "solar", "cartridge", "chargers"});
+                      {"mains", "cts", "loads", "adc", "solar", "cartridge", "fuse", "chargers"});
+  if (const auto* v = node.find("fuse")) {
+    Decoder::check_keys(*v, "plant.fuse", {"rating_a"});
+    if (const auto* r = v->find("rating_a")) {
+      s.fuse.rating_a = Decoder::number_in(*r, "plant.fuse.rating_a", 2, 4000);
+    }
+  }
   const auto& board = fw::board_design(s.device.variant);
   if (node.find("chargers") != nullptr) {
     Decoder::fail(node.key_ref("chargers"), "plant.chargers", "chargers are not part of this build yet");
@@ -715,6 +721,8 @@ Scenario load_scenario(const std::string& path) {
   if (const auto* v = root.find("device")) decode_device(*v, s);
   apply_board_defaults(s);
   for (int k = 0; k < 3; ++k) s.dividers[k].connected = s.device.voltage_inputs[k];
+  // The main fuse is the one the installer declared, unless the plant says otherwise.
+  s.fuse.rating_a = s.device.installation.fuse_a;
   if (const auto* v = root.find("plant")) decode_plant(*v, s);
   if (s.device.installation.network == fw::NetworkType::it) apply_it_network(root, s);
   const ConfigNode* device = root.find("device");

@@ -12,6 +12,7 @@
 #include "board/board.h"
 #include "ct/current_transformer.h"
 #include "frontend/voltage_divider.h"
+#include "fuse/main_fuse.h"
 #include "loads/load.h"
 #include "mains/mains.h"
 #include "settings/installation.h"
@@ -93,6 +94,7 @@ struct Scenario {
   models::MainsConfig mains;
   std::vector<models::LoadConfig> loads;
   std::vector<models::SolarConfig> solar;  // zero or one inverter
+  models::MainFuseConfig fuse{};           // rating: plant.fuse.rating_a, else device.fuse_a
   std::array<models::CtConfig, 3> cts;
   std::array<models::DividerConfig, 3> dividers;
   models::AdcModelConfig adc;

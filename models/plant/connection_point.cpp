@@ -38,6 +38,7 @@ const CurrentBlock& ConnectionPoint::currents(const BlockTime& time) {
     const double energy_j = vi * time.dt_s;
     (energy_j >= 0 ? m_import_j[p] : m_export_j[p]) += std::abs(energy_j);
   }
+  if (m_fuse != nullptr) m_fuse->update(m_currents);
   m_have_currents = true;
   return m_currents;
 }

@@ -5,6 +5,7 @@
 #include <systemc>
 
 #include "common/interfaces.h"
+#include "fuse/main_fuse.h"
 
 namespace amprig::models {
 
@@ -29,10 +30,13 @@ class ConnectionPoint : public sc_core::sc_module, public plant_if {
   // export): the ground truth for the meter's registers over long runs.
   double energy_import_wh(Phase phase) const { return m_import_j[phase] / 3600; }
   double energy_export_wh(Phase phase) const { return m_export_j[phase] / 3600; }
+  // The main fuse carries every block's currents once they are summed.
+  void attach_fuse(MainFuse& fuse) { m_fuse = &fuse; }
 
  private:
   CurrentBlock m_currents;
   bool m_have_currents = false;
+  MainFuse* m_fuse = nullptr;
   double m_import_j[kPhases]{};
   double m_export_j[kPhases]{};
 };

@@ -457,6 +457,18 @@ void Metering::publish(double length, double end_weight, const AdcCode* end_edge
     phasor[ch] = {re * scale, -im * scale};  // sum of x * exp(-j phase)
   }
 
+  // Covariance in codes² of channels a and b over the window, from their integer sum of
+  // products: re-centred on the DC estimates exactly, then the fractional edge samples added.
+  const auto covariance = [&](std::int64_t sum_ab, int a, int b) {
+    const std::int64_t ba = m_dc_code[a];
+    const std::int64_t bb = m_dc_code[b];
+    const std::int64_t centred = sum_ab - bb * m_acc[a].sum - ba * m_acc[b].sum + ba * bb * count;
+    const double s = static_cast<double>(centred) +
+                     end_weight * (end_edge[a] - ba) * (end_edge[b] - bb) -
+                     start_weight * (m_start_edge[a] - ba) * (m_start_edge[b] - bb);
+    return s / length - mean[a] * mean[b];
+  };
+
   for (int ch = 0; ch < kPhases; ++ch) {
     m_channel_rms_v[ch] = static_cast<float>(
         std::fabs(static_cast<double>(m_config.voltage[ch].gain)) * rms_code[ch]);
@@ -501,17 +513,10 @@ void Metering::publish(double length, double end_weight, const AdcCode* end_edge
       const int b = (p + 1) % kPhases;
       line_measured[p] = wired[a] && wired[b];
       if (!line_measured[p]) continue;
-      const std::int64_t ba = m_dc_code[a];
-      const std::int64_t bb = m_dc_code[b];
-      const std::int64_t sab =
-          m_sum_vv[p] - bb * m_acc[a].sum - ba * m_acc[b].sum + ba * bb * count;
-      const double s = static_cast<double>(sab) +
-                       end_weight * (end_edge[a] - ba) * (end_edge[b] - bb) -
-                       start_weight * (m_start_edge[a] - ba) * (m_start_edge[b] - bb);
-      const double covariance = s / length - mean[a] * mean[b];
+      const double cov_ab = covariance(m_sum_vv[p], a, b);
       const double ga = m_config.voltage[a].gain;
       const double gb = m_config.voltage[b].gain;
-      const double var = ga * ga * variance[a] + gb * gb * variance[b] - 2.0 * ga * gb * covariance;
+      const double var = ga * ga * variance[a] + gb * gb * variance[b] - 2.0 * ga * gb * cov_ab;
       line_rms_v[p] = var > 0.0 ? std::sqrt(var) : 0.0;
       line[p] = {phasor[a].re - phasor[b].re, phasor[a].im - phasor[b].im};
     }
@@ -565,14 +570,7 @@ void Metering::publish(double length, double end_weight, const AdcCode* end_edge
       reactive_var = s1.im;
       star_v = std::hypot(star[p].re, star[p].im);
     } else {
-      const std::int64_t bv = m_dc_code[v];
-      const std::int64_t bi = m_dc_code[i];
-      const std::int64_t svi =
-          m_sum_vi[p] - bi * m_acc[v].sum - bv * m_acc[i].sum + bv * bi * count;
-      const double s = static_cast<double>(svi) +
-                       end_weight * (end_edge[v] - bv) * (end_edge[i] - bi) -
-                       start_weight * (m_start_edge[v] - bv) * (m_start_edge[i] - bi);
-      const double power_w = gain_v * gain_i * (s / length - mean[v] * mean[i]);
+      const double power_w = gain_v * gain_i * covariance(m_sum_vi[p], v, i);
       const Phasor s1_measured = times_conjugate(phasor[v], phasor[i]);
       const Phasor s1 = times_conjugate(phasor[v], current);
       active_w = power_w + (s1.re - s1_measured.re);

@@ -9,7 +9,6 @@
 namespace amprig {
 namespace {
 
-
 // "L1,L2,L3", "L2,L1,-L3": CT input k measures the k-th phase, '-' inverted.
 bool parse_scheme(const std::string& text, fw::CurrentScheme* out) {
   std::stringstream in(text);
@@ -33,7 +32,8 @@ bool parse_scheme(const std::string& text, fw::CurrentScheme* out) {
 std::string format_scheme(const fw::CurrentScheme& scheme) {
   std::string out;
   for (int k = 0; k < 3; ++k) {
-    out += std::string(k ? "," : "") + (scheme.inverted[k] ? "-" : "") + kPhaseNames[scheme.phase[k]];
+    out +=
+        std::string(k ? "," : "") + (scheme.inverted[k] ? "-" : "") + kPhaseNames[scheme.phase[k]];
   }
   return out;
 }
@@ -42,7 +42,8 @@ std::vector<std::string> sequences() {
   std::vector<std::string> out;
   std::array<int, 3> p{0, 1, 2};
   do {
-    out.push_back(std::string(kPhaseNames[p[0]]) + "," + kPhaseNames[p[1]] + "," + kPhaseNames[p[2]]);
+    out.push_back(std::string(kPhaseNames[p[0]]) + "," + kPhaseNames[p[1]] + "," +
+                  kPhaseNames[p[2]]);
   } while (std::next_permutation(p.begin(), p.end()));
   return out;
 }
@@ -52,23 +53,24 @@ std::vector<std::string> sequences() {
 void Rig::register_device_signals() {
   const auto diagnosis = [this]() -> const fw::Diagnosis& { return m_firmware.diagnosis(); };
   m_signals.add(make_choice("status.voltage_reason", {"ok", "wrong_sequence", "not_connected"},
-                            "why the voltage LED shows what it shows",
-                            [diagnosis] { return std::string(fw::to_string(diagnosis().voltage)); }));
-  m_signals.add(make_choice(
-      "status.current_reason", {"ok", "wrong_sequence", "low_current", "not_connected"},
-      "why the current LED shows what it shows",
-      [diagnosis] { return std::string(fw::to_string(diagnosis().current)); }));
+                            "why the voltage LED shows what it shows", [diagnosis] {
+                              return std::string(fw::to_string(diagnosis().voltage));
+                            }));
+  m_signals.add(
+      make_choice("status.current_reason", {"ok", "wrong_sequence", "low_current", "not_connected"},
+                  "why the current LED shows what it shows",
+                  [diagnosis] { return std::string(fw::to_string(diagnosis().current)); }));
   for (int k = 0; k < 3; ++k) {
     const std::string base = std::string("status.") + kPhaseNames[k] + ".";
     m_signals.add(make_bool(base + "voltage_present", "the firmware sees this phase's voltage",
                             [diagnosis, k] { return diagnosis().voltage_present[k]; }));
-    m_signals.add(make_choice(
-        base + "ct_phase", {"L1", "L2", "L3", "unknown"},
-        "the grid phase this phase's current really follows, as the firmware judges it",
-        [diagnosis, k] {
-          const int p = diagnosis().ct[k].phase;
-          return std::string(p < 0 ? "unknown" : kPhaseNames[p]);
-        }));
+    m_signals.add(
+        make_choice(base + "ct_phase", {"L1", "L2", "L3", "unknown"},
+                    "the grid phase this phase's current really follows, as the firmware judges it",
+                    [diagnosis, k] {
+                      const int p = diagnosis().ct[k].phase;
+                      return std::string(p < 0 ? "unknown" : kPhaseNames[p]);
+                    }));
     m_signals.add(make_bool(base + "ct_reversed", "the firmware judges this current reversed",
                             [diagnosis, k] { return diagnosis().ct[k].reversed; }));
     m_signals.add(make_bool(base + "low_current", "too little current to judge its angle",
@@ -98,40 +100,38 @@ void Rig::register_device_signals() {
   m_signals.add(make_number("nvm.bytes_programmed", "B", "NVM bytes programmed or erased so far",
                             [this] { return static_cast<double>(m_nvm.bytes_programmed()); }));
 
-  const auto settings = [this]() -> const fw::InstallationSettings& { return m_firmware.settings(); };
+  const auto settings = [this]() -> const fw::InstallationSettings& {
+    return m_firmware.settings();
+  };
+  // One field of the Installation tab changed, the others as they are: applied
+  // through the firmware as the admin interface does.
+  const auto change = [this](const std::function<void(fw::InstallationSettings&)>& edit) {
+    fw::InstallationSettings s = m_firmware.settings();
+    edit(s);
+    apply_settings(s);
+  };
   m_signals.add(make_number(
       "settings.fuse_a", "A", "Installation tab: main fuse current limit (set: apply)",
       [settings] { return static_cast<double>(settings().fuse_a); },
-      [this, settings](double v) {
-        fw::InstallationSettings s = settings();
-        s.fuse_a = static_cast<float>(v);
-        apply_settings(s);
-      }));
+      [change](double v) { change([v](auto& s) { s.fuse_a = static_cast<float>(v); }); }));
   m_signals.add(make_number(
       "settings.supply_voltage_v", "V", "Installation tab: supply voltage (set: apply)",
       [settings] { return static_cast<double>(settings().supply_voltage_v); },
-      [this, settings](double v) {
-        fw::InstallationSettings s = settings();
-        s.supply_voltage_v = static_cast<float>(v);
-        apply_settings(s);
+      [change](double v) {
+        change([v](auto& s) { s.supply_voltage_v = static_cast<float>(v); });
       }));
   m_signals.add(make_choice(
       "settings.network", {"TN", "IT"}, "Installation tab: network type (set: apply)",
       [settings] { return std::string(settings().network == fw::NetworkType::it ? "IT" : "TN"); },
-      [this, settings](const std::string& v) {
-        fw::InstallationSettings s = settings();
-        s.network = v == "IT" ? fw::NetworkType::it : fw::NetworkType::tn;
-        apply_settings(s);
+      [change](const std::string& v) {
+        change(
+            [&v](auto& s) { s.network = v == "IT" ? fw::NetworkType::it : fw::NetworkType::tn; });
       }));
   m_signals.add(make_text(
       "settings.current_scheme", "Lx,Ly,Lz (- inverts)",
       "Installation tab: the grid phase each CT input measures (set: apply)",
       [settings] { return format_scheme(settings().scheme); },
-      [this, settings](const std::string& v) {
-        fw::InstallationSettings s = settings();
-        parse_scheme(v, &s.scheme);
-        apply_settings(s);
-      },
+      [change](const std::string& v) { change([&v](auto& s) { parse_scheme(v, &s.scheme); }); },
       [](const std::string& v) { return parse_scheme(v, nullptr); }));
   m_signals.add(make_text("settings.last_result", "", "what became of the last settings change",
                           [this] { return m_settings_result; }));
@@ -167,7 +167,8 @@ void Rig::register_device_signals() {
         return std::string(kPhaseNames[q[0]]) + "," + kPhaseNames[q[1]] + "," + kPhaseNames[q[2]];
       },
       [this](const std::string& v) {
-        for (int k = 0; k < 3; ++k) m_mains.config().sequence[k] = static_cast<models::Phase>(v[3 * k + 1] - '1');
+        for (int k = 0; k < 3; ++k)
+          m_mains.config().sequence[k] = static_cast<models::Phase>(v[3 * k + 1] - '1');
       },
       true));
 
@@ -184,8 +185,8 @@ void Rig::register_device_signals() {
   if (m_solar) {
     auto* pv = m_solar.get();
     m_signals.add(make_number(
-        "solar.power_w", "W",
-        "PV inverter output; set: a constant output from now on", [pv] { return pv->power_w(); },
+        "solar.power_w", "W", "PV inverter output; set: a constant output from now on",
+        [pv] { return pv->power_w(); },
         [pv](double v) {
           pv->config().profile = models::SolarProfile::constant;
           pv->config().power_w = v;

@@ -1,6 +1,9 @@
 #include "app/firmware.h"
 
 #include <cmath>
+#include <cstring>
+
+#include "connectivity/telemetry.h"
 
 namespace amprig::fw {
 namespace {
@@ -15,16 +18,49 @@ bool same_scheme(const CurrentScheme& a, const CurrentScheme& b) {
   return true;
 }
 
+// The access point's SSID: "AG_" and the last 7 digits of the serial number, which is digits
+// ending in 'G' (at least 7 of them: rig choice, the SSID needs them). False when malformed.
+bool access_point_ssid_for(const char (&serial)[kSerialNumberBytes],
+                           char (&ssid)[kAccessPointSsidBytes]) {
+  constexpr std::size_t kDigits = 7;
+  std::size_t length = 0;
+  while (length < sizeof serial && serial[length] != '\0') ++length;
+  if (length == sizeof serial || length < kDigits + 1 || serial[length - 1] != 'G') return false;
+  for (std::size_t i = 0; i + 1 < length; ++i) {
+    if (serial[i] < '0' || serial[i] > '9') return false;
+  }
+  static_assert(kAccessPointSsidBytes == 3 + kDigits + 1, "AG_, the digits, the terminator");
+  std::memcpy(ssid, "AG_", 3);
+  std::memcpy(ssid + 3, serial + length - 1 - kDigits, kDigits);
+  ssid[3 + kDigits] = '\0';
+  return true;
+}
+
+// Rounded to the nearest integer, clamped to the int32 range; NaN gives 0. No libm: the result
+// must not depend on the target's rounding functions.
+std::int32_t round_to_i32(double value) {
+  constexpr double kLimit = 2147483647.0;
+  if (!(value == value)) return 0;
+  if (value >= kLimit) return 2147483647;
+  if (value <= -kLimit) return -2147483647;
+  return value >= 0 ? static_cast<std::int32_t>(value + 0.5)
+                    : -static_cast<std::int32_t>(-value + 0.5);
+}
+
 }  // namespace
 
-Firmware::Firmware(const hal::Hal& hal) : m_hal(hal), m_store(m_hal.nvm) {}
+Firmware::Firmware(const hal::Hal& hal)
+    : m_hal(hal), m_store(m_hal.nvm), m_wifi_store(m_hal.nvm), m_connectivity(m_hal.link) {}
 
 Status Firmware::start(const FirmwareConfig& config) {
   if (m_running) return Status::failed_precondition;
   if (config.dma_frames_per_half < 1 || config.dma_frames_per_half > kMaxDmaFramesPerHalf) {
     return Status::invalid_argument;
   }
+  char ap_ssid[kAccessPointSsidBytes];
+  if (!access_point_ssid_for(config.serial_number, ap_ssid)) return Status::invalid_argument;
   m_config = config;
+  std::memcpy(m_ap_ssid, ap_ssid, sizeof m_ap_ssid);
   return boot();
 }
 
@@ -45,6 +81,17 @@ Status Firmware::boot() {
     loaded = InstallationSettings{};
   }
   m_settings = loaded;
+
+  WifiCredentials wifi;
+  if (m_wifi_store.load(&wifi) == Status::ok &&
+      check_wifi_credentials(m_config.variant, wifi.ssid, wifi.password) != nullptr) {
+    m_hal.log.write(hal::LogLevel::warning, "stored Wi-Fi credentials invalid: none");
+    wifi = WifiCredentials{};
+  }
+  m_wifi = wifi;
+  m_window_seen_us = 0;
+  m_telemetry_due_known = false;
+  m_telemetry_sent = 0;
 
   // A fresh object, not restart(): a boot loses RAM, the energy registers included.
   m_metering = Metering{};
@@ -70,8 +117,9 @@ Status Firmware::boot() {
     m_dma_running = false;
     return adc_status;
   }
+  m_connectivity.start(m_config.connectivity, m_wifi, m_ap_ssid, m_hal.clock.now_us());
   set_led(hal::LedId::logo, hal::LedColour::on);
-  set_led(hal::LedId::comm, hal::LedColour::off);
+  set_led(hal::LedId::comm, m_connectivity.led());
   set_led(hal::LedId::voltage, hal::LedColour::off);
   set_led(hal::LedId::current, hal::LedColour::off);
   return Status::ok;
@@ -82,6 +130,7 @@ void Firmware::stop() {
     m_hal.adc.stop();
     m_dma_running = false;
   }
+  m_connectivity.stop();
   m_running = false;
   m_rebooting = false;
   all_leds_off();
@@ -93,6 +142,7 @@ void Firmware::reboot() {
     m_hal.adc.stop();
     m_dma_running = false;
   }
+  m_connectivity.stop();
   m_rebooting = true;
   m_reboot_since_us = m_hal.clock.now_us();
   all_leds_off();
@@ -116,9 +166,46 @@ void Firmware::poll() {
   const Measurements& m = m_metering.latest();
   if (m.window_count != 0 && m.window_count != m_diagnosed_window) {
     m_diagnosed_window = m.window_count;
+    m_window_seen_us = now_us;
     m_diagnostics.update(m, m_hal.cartridge.present(), now_us);
   }
+  m_connectivity.poll(now_us);
+  send_telemetry(m, now_us);
   show_diagnosis();
+}
+
+void Firmware::send_telemetry(const Measurements& m, std::uint64_t now_us) {
+  if (m_connectivity.state() != LinkState::cloud || m_diagnosed_window == 0 ||
+      m.window_count != m_diagnosed_window) {
+    m_telemetry_due_known = false;
+    return;
+  }
+  // The first datagram goes at once; the next ones keep to the period's grid, so that a poll
+  // that comes late does not delay every later datagram. A poll late by more than a period
+  // starts a new grid rather than sending a burst.
+  const std::uint64_t period_us = std::uint64_t{m_config.telemetry_period_ms} * 1000;
+  if (!m_telemetry_due_known) {
+    m_telemetry_due_known = true;
+    m_next_telemetry_us = now_us;
+  }
+  if (now_us < m_next_telemetry_us) return;
+  m_next_telemetry_us += period_us;
+  if (m_next_telemetry_us <= now_us) m_next_telemetry_us = now_us + period_us;
+
+  TelemetryReport report;
+  // Counts datagrams the link took: the first is 1, and a gap at the balancer is a lost one.
+  report.sequence = m_telemetry_sent + 1;
+  report.measured_at_us = m_window_seen_us;
+  for (int p = 0; p < kPhases; ++p) {
+    const PhaseMeasurement& phase = m.phase[p];
+    // The RMS current carries the sign of the power: negative while the phase exports.
+    const double sign = phase.power_w < 0.0f ? -1.0 : 1.0;
+    report.current_ma[p] = round_to_i32(sign * 1000.0 * static_cast<double>(phase.current_a));
+    report.power_w[p] = round_to_i32(phase.power_w);
+  }
+  std::uint8_t datagram[kTelemetryBytes];
+  const std::size_t size = encode_telemetry(report, Span<std::uint8_t>(datagram));
+  if (m_hal.link.send(Span<const std::uint8_t>(datagram, size)) == Status::ok) ++m_telemetry_sent;
 }
 
 bool Firmware::button_pressed(std::uint64_t now_us) {
@@ -137,7 +224,7 @@ bool Firmware::button_pressed(std::uint64_t now_us) {
 void Firmware::show_diagnosis() {
   const Diagnosis& d = m_diagnostics.diagnosis();
   set_led(hal::LedId::logo, hal::LedColour::on);
-  set_led(hal::LedId::comm, hal::LedColour::off);  // no network stack yet
+  set_led(hal::LedId::comm, m_connectivity.led());
   hal::LedColour voltage = hal::LedColour::off;
   switch (d.voltage) {
     case VoltageReason::ok:
@@ -187,6 +274,24 @@ SettingsResult Firmware::apply_settings(const InstallationSettings& settings) {
   return {};
 }
 
+SettingsResult Firmware::apply_wifi(const char* ssid, const char* password) {
+  if (const char* reason = check_wifi_credentials(m_config.variant, ssid, password)) {
+    return {Status::invalid_argument, reason};
+  }
+  // Checked above: both fit their fields, and a null password is an empty one.
+  WifiCredentials wifi;
+  for (std::size_t i = 0; i < kWifiFieldMax && ssid[i] != '\0'; ++i) wifi.ssid[i] = ssid[i];
+  for (std::size_t i = 0; password != nullptr && i < kWifiFieldMax && password[i] != '\0'; ++i) {
+    wifi.password[i] = password[i];
+  }
+  const Status saved = m_wifi_store.save(wifi);
+  if (saved != Status::ok) return {saved, "could not store the Wi-Fi credentials"};
+  m_wifi = wifi;
+  // Off, or dark in a reboot: the next boot loads them from NVM.
+  if (m_running && !m_rebooting) m_connectivity.set_wifi(wifi);
+  return {};
+}
+
 Status Firmware::apply_to_pipeline(bool reconfigure) {
   // A new scheme re-maps the per-phase energy registers, and a new network changes what they
   // count against, so they restart with either; otherwise the measurements restart and the
@@ -204,7 +309,12 @@ Status Firmware::apply_to_pipeline(bool reconfigure) {
 }
 
 Status Firmware::factory_reset() {
-  const Status erased = m_store.factory_reset();
+  // The credentials go first: they are the site's secret, and a cut between the two erases
+  // then leaves the installation settings, which are no secret.
+  Status erased = m_wifi_store.factory_reset();
+  if (erased != Status::ok) return erased;
+  m_wifi = WifiCredentials{};
+  erased = m_store.factory_reset();
   if (erased != Status::ok) return erased;
   m_settings = InstallationSettings{};
   reboot();

@@ -25,6 +25,14 @@ Reason limit_reason(CapKind kind) {
 double min2(double a, double b) { return a < b ? a : b; }
 double max2(double a, double b) { return a > b ? a : b; }
 
+// Rounded down to a whole number of setpoint steps, but never below the minimum: a share of at
+// least the minimum stays at least the minimum. No <cmath>: the core avoids the maths library.
+double on_step(const Settings& s, double current_a) {
+  const double steps = current_a / s.setpoint_step_a + 1e-9;  // 10.6 / 0.1 must stay 106
+  const auto whole = static_cast<long long>(steps);
+  return max2(static_cast<double>(whole) * s.setpoint_step_a, s.min_current_per_charger_a);
+}
+
 // How many of a charger's used lanes land on each grid phase (normally 0 or 1).
 struct Lanes {
   std::uint8_t count[kPhases] = {0, 0, 0};
@@ -98,30 +106,8 @@ void water_fill(const Inputs& in, std::size_t n, const bool member[], const Lane
 }  // namespace
 
 const char* to_string(Reason reason) {
-  switch (reason) {
-    case Reason::idle:
-      return "idle";
-    case Reason::car_max:
-      return "car_max";
-    case Reason::limited_by_fuse:
-      return "limited_by_fuse";
-    case Reason::limited_by_online_cap:
-      return "limited_by_online_cap";
-    case Reason::limited_by_offline_cap:
-      return "limited_by_offline_cap";
-    case Reason::limited_by_peak:
-      return "limited_by_peak";
-    case Reason::ramping_up:
-      return "ramping_up";
-    case Reason::paused_below_minimum:
-      return "paused_below_minimum";
-    case Reason::paused_rotation:
-      return "paused_rotation";
-    case Reason::paused_min_pause:
-      return "paused_min_pause";
-    case Reason::offline_reserved:
-      return "offline_reserved";
-  }
+  const auto index = static_cast<std::size_t>(reason);
+  if (index < kReasonCount && kReasonInfo[index].reason == reason) return kReasonInfo[index].name;
   return "unknown";
 }
 
@@ -142,6 +128,7 @@ const char* check_settings(const Settings& s) {
   if (!(s.min_pause_s >= 0)) return "min_pause_s";
   if (!(s.hysteresis_a >= 0)) return "hysteresis_a";
   if (!(s.rotation_period_s > 0)) return "rotation_period_s";
+  if (!(s.setpoint_step_a > 0)) return "setpoint_step_a";
   return nullptr;
 }
 
@@ -162,9 +149,14 @@ Decision Balancer::step(const Inputs& in, double now_s) {
     const ChargerInput& c = in.chargers[i];
     lanes[i] = car_lanes(s, c);
     if (!c.linked) {
-      // Without a link it falls back to its own offline limit on its offline phase; assume it
-      // draws all of it, both as part of what the CTs see and as capacity no one else may take.
-      reserved_a[c.offline_grid_phase % kPhases] += c.offline_current_a;
+      // Without a link it keeps its last setpoint until its own timeout, then falls back to its
+      // offline limit on its offline phase; assume it draws all of what it may, both as part of
+      // what the CTs see and as capacity no one else may take.
+      if (c.link_lost_for_s < c.link_timeout_s) {
+        for (std::size_t p = 0; p < kPhases; ++p) reserved_a[p] += lanes[i].count[p] * m_held_a[i];
+      } else {
+        reserved_a[c.offline_grid_phase % kPhases] += c.offline_current_a;
+      }
       continue;
     }
     for (std::size_t k = 0; k < kPhases; ++k) own_a[grid_phase(s, c, k)] += c.drawn_current_a[k];
@@ -175,9 +167,16 @@ Decision Balancer::step(const Inputs& in, double now_s) {
     double cap_a = s.max_current_per_phase_offline_a;
     kinds[p] = CapKind::offline;
     if (out.device_online) {
+      // The measured current is signed like the active power (+ import, - export), so the other
+      // loads may be negative: generation (solar) exporting more than the house draws. That is
+      // not noise to clamp away. The fuse carries the net current, so export it sees is current
+      // the chargers may add without overloading it: supply max - other rises above supply max.
+      // The online cap still bounds the group, and when the export goes (a cloud) the other
+      // loads rise and the setpoints are cut in the same step. The same sign also turns an
+      // overestimate of the chargers' own draw (or of a reservation the unlinked charger does not
+      // use) into apparent export; the online cap bounds that too.
       double other_a = in.measurement.current_a[p];
       if (s.chargers_included_in_measurements) other_a -= own_a[p] + reserved_a[p];
-      other_a = max2(other_a, 0.0);  // CT noise must not create capacity
       cap_a = s.max_current_per_phase_online_a;
       kinds[p] = CapKind::online;
       const double fuse_a = s.supply_max_current_a - other_a;
@@ -265,12 +264,13 @@ Decision Balancer::step(const Inputs& in, double now_s) {
     if (member[i]) {
       const double target_a = fill.alloc_a[i];
       d.reason = fill.reason[i];
+      const double step_target_a = on_step(s, target_a);
       if (last_a <= 0.0) {
         d.setpoint_a = s.min_current_per_charger_a;  // a start goes straight to the minimum
       } else {
-        d.setpoint_a = min2(target_a, last_a + s.ramp_up_a_per_s * dt_s);
+        d.setpoint_a = on_step(s, min2(target_a, last_a + s.ramp_up_a_per_s * dt_s));
       }
-      if (d.setpoint_a < target_a - kEpsA) d.reason = Reason::ramping_up;
+      if (d.setpoint_a < step_target_a - kEpsA) d.reason = Reason::ramping_up;
       m_rotated_out[i] = false;
     } else {
       d.setpoint_a = 0.0;
@@ -291,13 +291,17 @@ Decision Balancer::step(const Inputs& in, double now_s) {
       }
     }
     m_setpoint_a[i] = d.setpoint_a;
+    m_held_a[i] = d.setpoint_a;
   }
   for (std::size_t p = 0; p < kPhases; ++p) {
     double used_a = 0.0;
     for (std::size_t i = 0; i < n; ++i) used_a += lanes[i].count[p] * out.chargers[i].setpoint_a;
     out.headroom_a[p] = out.available_a[p] - used_a;
   }
-  for (std::size_t i = n; i < kMaxChargers; ++i) m_setpoint_a[i] = 0.0;
+  for (std::size_t i = n; i < kMaxChargers; ++i) {
+    m_setpoint_a[i] = 0.0;
+    m_held_a[i] = 0.0;
+  }
 
   if (paused_count > 0 && !m_contended) {
     m_contended = true;

@@ -27,6 +27,7 @@ struct Settings {
   double min_pause_s = 60.0;
   double hysteresis_a = 1.0;
   double rotation_period_s = 900.0;
+  double setpoint_step_a = 0.1;
 };
 
 struct SettingInfo {
@@ -48,7 +49,9 @@ inline constexpr SettingInfo kSettingInfo[] = {
     {"min_current_per_charger_a", "A", "6",
      "least current a charging charger is given; a charger that cannot get it is paused (0 A), "
      "never set between 0 and this"},
-    {"supply_max_current_a", "A", "25", "main fuse at the point the device measures"},
+    {"supply_max_current_a", "A", "25",
+     "main fuse at the point the device measures; the chargers may use it minus the other loads "
+     "(more when generation exports), within the online cap"},
     {"chargers_included_in_measurements", "bool", "true",
      "the CTs see the chargers' own current, so it is subtracted to find the other loads"},
     {"peak_adjustment_enabled", "bool", "false",
@@ -66,15 +69,20 @@ inline constexpr SettingInfo kSettingInfo[] = {
      "a paused charger restarts only when it would get min_current_per_charger_a + this"},
     {"rotation_period_s", "s", "900",
      "with more cars than capacity, which ones are paused rotates this often"},
+    {"setpoint_step_a", "A", "0.1",
+     "setpoints are whole multiples of this, rounded down (never below the minimum), so that "
+     "measurement noise does not move them"},
 };
 
 // nullptr when valid; otherwise a static string naming the offending field.
 const char* check_settings(const Settings& settings);
 
-// The device's latest measurement: current magnitude per grid phase.
+// The device's latest measurement, per grid phase.
 struct Measurement {
   bool present = false;
   double timestamp_s = 0.0;
+  // RMS current per grid phase, signed like the active power: + import, - export. With solar or
+  // other generation the net current can be negative; so can the other loads derived from it.
   double current_a[kPhases] = {0.0, 0.0, 0.0};
 };
 
@@ -87,6 +95,10 @@ struct ChargerInput {
   double drawn_current_a[kPhases] = {0.0, 0.0, 0.0};  // as reported, on the charger's L1..L3
   double offline_current_a = 6.0;       // its own fallback limit when the link is lost
   std::uint8_t offline_grid_phase = 0;  // the grid phase it charges on without a link
+  // A charger keeps its last setpoint for link_timeout_s after its link is lost, then falls back;
+  // the balancer reserves whichever of the two it is drawing.
+  double link_lost_for_s = 0.0;
+  double link_timeout_s = 0.0;
 };
 
 struct Inputs {
@@ -95,20 +107,77 @@ struct Inputs {
   ChargerInput chargers[kMaxChargers]{};
 };
 
+// Why a charger got its setpoint. Each reason is documented once, in kReasonInfo below (name,
+// meaning); to_string() and `amprig help balancer` draw from that table.
 enum class Reason : std::uint8_t {
-  idle,                    // no car wants to charge
-  car_max,                 // capped at the car's maximum current
-  limited_by_fuse,         // a phase it uses is full up to supply max minus other loads
-  limited_by_online_cap,   // a phase it uses is full up to the online cap
-  limited_by_offline_cap,  // device offline: a phase it uses is full up to the offline cap
-  limited_by_peak,         // a phase it uses is full up to the peak-power limit
-  ramping_up,              // below its share, rising at ramp_up_a_per_s
-  paused_below_minimum,    // its share would be below the minimum (plus hysteresis to restart)
-  paused_rotation,         // paused to give another car its turn
-  paused_min_pause,        // paused less than min_pause_s ago
-  offline_reserved,        // link lost: its offline current is reserved on its offline phase
+  idle,
+  car_max,
+  limited_by_fuse,
+  limited_by_online_cap,
+  limited_by_offline_cap,
+  limited_by_peak,
+  ramping_up,
+  paused_below_minimum,
+  paused_rotation,
+  paused_min_pause,
+  offline_reserved,
 };
 
+struct ReasonInfo {
+  Reason reason;
+  const char* name;
+  const char* meaning;
+};
+
+// One entry per Reason, in enum order: to_string() indexes it by the enumerator's value. The
+// order is checked here; that every enumerator has its entry, by the test balancer.reason_table.
+inline constexpr ReasonInfo kReasonInfo[] = {
+    {Reason::idle, "idle", "no car wants to charge (none plugged in, or its car is full); 0 A"},
+    {Reason::car_max, "car_max",
+     "charging at its car's maximum current; the phases it uses still have room"},
+    {Reason::limited_by_fuse, "limited_by_fuse",
+     "its share stopped where a grid phase it uses is full up to supply_max_current_a minus "
+     "the other loads"},
+    {Reason::limited_by_online_cap, "limited_by_online_cap",
+     "its share stopped where a grid phase it uses is full up to "
+     "max_current_per_phase_online_a"},
+    {Reason::limited_by_offline_cap, "limited_by_offline_cap",
+     "device offline (no measurement within measurement_timeout_s): its share stopped where a "
+     "grid phase it uses is full up to max_current_per_phase_offline_a"},
+    {Reason::limited_by_peak, "limited_by_peak",
+     "its share stopped where a grid phase it uses is full up to the peak-power limit "
+     "(initial_peak_limit_w / (3 * nominal_phase_voltage_v)) minus the other loads"},
+    {Reason::ramping_up, "ramping_up",
+     "below its share and rising by ramp_up_a_per_s; a start goes straight to "
+     "min_current_per_charger_a"},
+    {Reason::paused_below_minimum, "paused_below_minimum",
+     "paused (0 A): its share is below min_current_per_charger_a (to restart, below that plus "
+     "hysteresis_a), or its car's maximum is below the minimum"},
+    {Reason::paused_rotation, "paused_rotation",
+     "paused (0 A) at a rotation step to give a waiting car its turn; stays so until its own "
+     "turn comes back"},
+    {Reason::paused_min_pause, "paused_min_pause",
+     "paused (0 A) less than min_pause_s ago, so it may not restart yet"},
+    {Reason::offline_reserved, "offline_reserved",
+     "link to the balancer lost: it keeps its last setpoint for its link_timeout_s, then charges "
+     "on its own offline_current_a on its offline_grid_phase; whichever it draws is taken off the "
+     "capacity for the others; reported as 0 A"},
+};
+
+inline constexpr std::size_t kReasonCount = sizeof(kReasonInfo) / sizeof(kReasonInfo[0]);
+
+namespace detail {
+constexpr bool reason_table_in_enum_order() {
+  for (std::size_t i = 0; i < kReasonCount; ++i) {
+    if (static_cast<std::size_t>(kReasonInfo[i].reason) != i) return false;
+  }
+  return true;
+}
+}  // namespace detail
+static_assert(detail::reason_table_in_enum_order(),
+              "kReasonInfo must list the reasons in enum order");
+
+// The reason's name from kReasonInfo ("unknown" for a value that is not an enumerator).
 const char* to_string(Reason reason);
 
 struct ChargerDecision {
@@ -138,6 +207,7 @@ class Balancer {
   bool m_has_stepped = false;
   double m_last_step_s = 0.0;
   double m_setpoint_a[kMaxChargers]{};
+  double m_held_a[kMaxChargers]{};  // the last setpoint given while linked: kept by a lost charger
   bool m_ever_paused[kMaxChargers]{};
   double m_paused_since_s[kMaxChargers]{};
   bool m_rotated_out[kMaxChargers]{};

@@ -67,14 +67,35 @@ class Nvm {
   virtual Status erase_page(std::size_t offset) = 0;
 };
 
-// The device's uplink (LAN or Wi-Fi), as datagrams.
+// The device's network interfaces, driven step by step by the firmware's connectivity state
+// machine: each call starts something, and the getters tell how far it has come. Nothing blocks.
+enum class Uplink : std::uint8_t { none, lan, wifi };
+enum class CloudState : std::uint8_t { closed, connecting, connected, failed };
+
 class NetworkLink {
  public:
   virtual ~NetworkLink() = default;
-  virtual bool up() const = 0;
+  // A LAN cable with carrier is plugged in.
+  virtual bool lan_carrier() const = 0;
+  // Wi-Fi station: starts associating with the site network. wifi_associated() turns true once
+  // it has succeeded; with a wrong password, too weak a signal or no 2.4 GHz network it never
+  // does. wifi_leave() drops the association.
+  virtual void wifi_join(const char* ssid, const char* password) = 0;
+  virtual void wifi_leave() = 0;
+  virtual bool wifi_associated() const = 0;
+  // DHCP on one uplink: a request starts a lease attempt (and drops any lease on the other
+  // uplink); dhcp_bound() once an address is held. A lost carrier or association drops it.
+  virtual void dhcp_start(Uplink via) = 0;
+  virtual bool dhcp_bound() const = 0;
+  // The cloud session over the bound uplink. A session that cannot be set up, or that the
+  // network drops, ends in CloudState::failed until the next cloud_open() or cloud_close().
+  virtual void cloud_open() = 0;
+  virtual void cloud_close() = 0;
+  virtual CloudState cloud_state() const = 0;
+  // One telemetry datagram over the cloud session; Status::unavailable without one.
   virtual Status send(Span<const std::uint8_t> datagram) = 0;
-  // Copies the next received datagram into `out`; returns its length, 0 if none.
-  virtual std::size_t receive(Span<std::uint8_t> out) = 0;
+  // The device's own access point for local administration (`ssid` only read when on).
+  virtual void access_point(bool on, const char* ssid) = 0;
 };
 
 class Button {

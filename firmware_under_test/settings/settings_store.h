@@ -1,17 +1,22 @@
 #pragma once
-// Installation settings in NVM: two slots, each a versioned, CRC-checked record
-// with a sequence number. A save writes the older slot only, so a power cut at
-// any byte of a save leaves the other slot, the last good settings, intact.
+// Installation settings in NVM: a RecordStore in pages 0 and 1. A save writes the older slot
+// only, so a power cut at any byte of a save leaves the other slot, the last good settings,
+// intact.
+#include <cstddef>
 #include <cstdint>
 
 #include "core/status.h"
 #include "hal/hal.h"
 #include "settings/installation.h"
+#include "settings/record_store.h"
 
 namespace amprig::fw {
 
 class SettingsStore {
  public:
+  // The NVM pages the two slots occupy: kFirstPage and kFirstPage + 1.
+  static constexpr std::size_t kFirstPage = 0;
+
   explicit SettingsStore(hal::Nvm& nvm);
   // The newest valid record. Status::ok with it in `out`; Status::unavailable
   // (and defaults in `out`) when neither slot holds a valid record.
@@ -20,12 +25,10 @@ class SettingsStore {
   Status save(const InstallationSettings& settings);
   // Erases both slots: the next load gives the defaults.
   Status factory_reset();
-  std::uint32_t sequence() const { return m_sequence; }  // of the newest valid record
+  std::uint32_t sequence() const { return m_records.sequence(); }  // of the newest valid record
 
  private:
-  hal::Nvm& m_nvm;
-  std::uint32_t m_sequence = 0;
-  int m_newest_slot = -1;  // -1: none valid
+  RecordStore m_records;
 };
 
 }  // namespace amprig::fw

@@ -7,9 +7,12 @@
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <sstream>
+#include <string>
 #include <systemc>
 #include <thread>
 
+#include "balancer/balancer.h"
 #include "cli/bench.h"
 #include "report/reports.h"
 #include "rig/rig.h"
@@ -24,7 +27,8 @@ using namespace amprig;
 constexpr const char* kUsage = R"(usage: amprig <command> [options]
 
 commands:
-  run FILE|DIR...     run YAML scenarios (a directory: every *.yaml in it except base_*.yaml)
+  run FILE|DIR...     run YAML scenarios (a directory: every *.yaml in it and its subdirectories
+                      except base_*.yaml)
       --junit FILE        write JUnit XML
       --report FILE       write a Markdown report
       --vcd FILE          write a VCD trace of the signals (one file per scenario: FILE.<id>.vcd
@@ -42,9 +46,60 @@ commands:
       --duration DUR      simulated time (default 60s)
       --json FILE         also write the figures as JSON
   help                this text
+  help balancer       the load balancer's settings (unit, default, meaning) and the reasons
+                      it gives for its decisions
 
 Exit codes: 0 every scenario passed; 1 a scenario failed or had an error; 2 bad usage.
 )";
+
+// Words of `text` in lines of at most `width` characters (a longer word gets a line of its own),
+// each line after `indent` spaces; the first line's indent is the caller's.
+std::string wrap(const std::string& text, std::size_t indent, std::size_t width) {
+  std::string out, line;
+  std::istringstream words(text);
+  for (std::string word; words >> word;) {
+    if (!line.empty() && indent + line.size() + 1 + word.size() > width) {
+      out += line + "\n" + std::string(indent, ' ');
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + word;
+  }
+  return out + line + "\n";
+}
+
+// `amprig help balancer`: straight from the balancer's own tables, so the help cannot drift.
+int command_help_balancer() {
+  namespace bal = fw::balancer;
+  constexpr std::size_t kWidth = 80;
+  constexpr std::size_t kMeaningIndent = 6;
+  std::size_t name_w = std::strlen("setting"), unit_w = std::strlen("unit");
+  for (const auto& info : bal::kSettingInfo) {
+    name_w = std::max(name_w, std::strlen(info.name));
+    unit_w = std::max(unit_w, std::strlen(info.unit));
+  }
+  std::ostringstream out;
+  out << "Load balancer settings (one load-balancer group):\n\n"
+      << "  " << std::left << std::setw(static_cast<int>(name_w) + 2) << "setting"
+      << std::setw(static_cast<int>(unit_w) + 2) << "unit"
+      << "default\n";
+  for (const auto& info : bal::kSettingInfo) {
+    out << "  " << std::left << std::setw(static_cast<int>(name_w) + 2) << info.name
+        << std::setw(static_cast<int>(unit_w) + 2) << info.unit << info.default_value << "\n"
+        << std::string(kMeaningIndent, ' ') << wrap(info.description, kMeaningIndent, kWidth);
+  }
+  std::size_t reason_w = std::strlen("reason");
+  for (const auto& info : bal::kReasonInfo) reason_w = std::max(reason_w, std::strlen(info.name));
+  const std::size_t meaning_indent = 2 + reason_w + 2;
+  out << "\nDecision reasons (why a charger got its setpoint):\n\n"
+      << "  " << std::left << std::setw(static_cast<int>(reason_w) + 2) << "reason"
+      << "meaning\n";
+  for (const auto& info : bal::kReasonInfo) {
+    out << "  " << std::left << std::setw(static_cast<int>(reason_w) + 2) << info.name
+        << wrap(info.meaning, meaning_indent, kWidth);
+  }
+  std::fputs(out.str().c_str(), stdout);
+  return 0;
+}
 
 int usage_error(const std::string& message) {
   std::fprintf(stderr, "amprig: %s\n(try 'amprig help')\n", message.c_str());
@@ -60,7 +115,7 @@ std::vector<std::string> collect(const std::vector<std::string>& inputs) {
   for (const auto& input : inputs) {
     if (fs::is_directory(input)) {
       std::vector<std::string> found;
-      for (const auto& entry : fs::directory_iterator(input)) {
+      for (const auto& entry : fs::recursive_directory_iterator(input)) {
         const auto& p = entry.path();
         if (p.extension() == ".yaml" && p.filename().string().rfind("base_", 0) != 0) {
           found.push_back(p.string());
@@ -209,8 +264,12 @@ int dispatch(int argc, char* argv[]) {
       return run_bench(duration_s, json);
     }
     if (command == "help" || command == "--help" || command == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
+      if (args.empty()) {
+        std::fputs(kUsage, stdout);
+        return 0;
+      }
+      if (args.size() == 1 && args[0] == "balancer") return command_help_balancer();
+      return usage_error("help: unknown topic '" + args[0] + "' (topics: balancer)");
     }
     return usage_error("unknown command '" + command + "'");
   } catch (const ScenarioError& e) {

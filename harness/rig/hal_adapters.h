@@ -1,6 +1,6 @@
 #pragma once
 // The firmware's HAL as the rig provides it: simulated time, LEDs that remember
-// their colour and every change, RAM-backed NVM, an offline network link, a
+// their colour and every change, RAM-backed NVM, a
 // button the scenario can press, and a log stamped with simulated time.
 #include <array>
 #include <cstdint>
@@ -75,13 +75,6 @@ class SimCartridge final : public fw::hal::CartridgeSense {
 
  private:
   bool m_present = true;
-};
-
-class OfflineLink final : public fw::hal::NetworkLink {
- public:
-  bool up() const override { return false; }
-  fw::Status send(fw::Span<const std::uint8_t>) override { return fw::Status::unavailable; }
-  std::size_t receive(fw::Span<std::uint8_t>) override { return 0; }
 };
 
 class SimButton final : public fw::hal::Button {

@@ -1,7 +1,9 @@
 #include "rig/rig.h"
 
 #include <cmath>
+#include <cstdio>
 
+#include "connectivity/wifi_store.h"
 #include "rig/sim_log.h"
 
 namespace amprig {
@@ -29,8 +31,9 @@ Rig::Rig(const sc_core::sc_module_name& name, const Scenario& scenario)
       m_adc("adc", scenario.adc),
       m_leds(m_clock),
       m_nvm(8192, 1024),
+      m_network(scenario.network, m_clock, scenario.seed * 0x9E3779B97F4A7C15ull + 0x2000),
       m_fw_log(std::string(basename()) + ".firmware"),
-      m_firmware(make_hal(m_adc, m_clock, m_leds, m_nvm, m_link, m_button, m_cartridge, m_fw_log)) {
+      m_firmware(make_hal(m_adc, m_clock, m_leds, m_nvm, m_network, m_button, m_cartridge, m_fw_log)) {
   m_plant.mains.bind(m_mains.out);
   m_plant.attach_fuse(m_fuse);
   for (const auto& load_config : scenario.loads) {
@@ -48,11 +51,27 @@ Rig::Rig(const sc_core::sc_module_name& name, const Scenario& scenario)
   if (store.save(scenario.device.installation) != fw::Status::ok) {
     throw std::runtime_error("cannot store the installation settings in the rig's NVM");
   }
+  if (!scenario.device.wifi_ssid.empty()) {
+    fw::WifiCredentials wifi;
+    std::snprintf(wifi.ssid, sizeof wifi.ssid, "%s", scenario.device.wifi_ssid.c_str());
+    std::snprintf(wifi.password, sizeof wifi.password, "%s", scenario.device.wifi_password.c_str());
+    fw::WifiStore wifi_store(m_nvm);
+    if (wifi_store.save(wifi) != fw::Status::ok) {
+      throw std::runtime_error("cannot store the Wi-Fi credentials in the rig's NVM");
+    }
+  }
   m_firmware_config.variant = scenario.device.variant;
   m_firmware_config.metering =
       fw::metering_config_for(fw::board_design(scenario.device.variant), scenario.device.sample_rate_hz);
   m_firmware_config.dma_frames_per_half = scenario.device.dma_frames_per_half;
   m_firmware_config.diagnostics.generation = scenario.device.generation;
+  m_firmware_config.telemetry_period_ms =
+      static_cast<std::uint32_t>(std::llround(scenario.device.telemetry_period_s * 1000));
+  std::snprintf(m_firmware_config.serial_number, sizeof m_firmware_config.serial_number, "%s",
+                scenario.device.serial_number.c_str());
+  if (!scenario.chargers.empty()) {
+    m_balancing = std::make_unique<Balancing>(scenario, m_plant, m_fuse, m_network);
+  }
   for (int k = 0; k < 3; ++k) {
     m_dividers[k] = std::make_unique<models::VoltageDivider>(
         ("vin" + std::to_string(k + 1)).c_str(), scenario.dividers[k]);
@@ -113,6 +132,7 @@ void Rig::main_loop() {
   for (;;) {
     wait(period);
     if (m_powered) m_firmware.poll();
+    if (m_balancing) m_balancing->tick(sc_core::sc_time_stamp().to_seconds());
     if (m_nvm.power_cut()) power_off();
     // A melted fuse takes its phase away from everything downstream of it.
     for (int k = 0; k < 3; ++k) {
@@ -285,6 +305,8 @@ void Rig::register_signals() {
          [led] { return led(fw::hal::LedId::current); });
   number("sim.time_s", "s", "simulated time", [] { return sc_core::sc_time_stamp().to_seconds(); });
   register_device_signals();
+  register_network_signals();
+  if (m_balancing) m_balancing->register_signals(m_signals);
 }
 
 }  // namespace amprig

@@ -4,6 +4,7 @@
 // registered under its dotted name.
 #include <array>
 #include <memory>
+#include <optional>
 #include <systemc>
 #include <vector>
 
@@ -13,7 +14,9 @@
 #include "frontend/voltage_divider.h"
 #include "loads/load.h"
 #include "mains/mains.h"
+#include "network/site_network.h"
 #include "plant/connection_point.h"
+#include "rig/balancing.h"
 #include "rig/hal_adapters.h"
 #include "scenario/scenario.h"
 #include "signals/signal_registry.h"
@@ -46,6 +49,7 @@ class Rig : public sc_core::sc_module {
   void apply_settings(const fw::InstallationSettings& settings);
   void register_signals();
   void register_device_signals();
+  void register_network_signals();
 
   Scenario m_scenario;
   SignalRegistry m_signals;
@@ -60,12 +64,17 @@ class Rig : public sc_core::sc_module {
   SimClock m_clock;
   SimLeds m_leds;
   RamNvm m_nvm;
-  OfflineLink m_link;
+  models::SiteNetwork m_network;
   SimButton m_button;
   SimCartridge m_cartridge;
   SimLog m_fw_log;
   fw::Firmware m_firmware;
   fw::FirmwareConfig m_firmware_config{};
+  std::unique_ptr<Balancing> m_balancing;  // when the plant has chargers
+  // The Wi-Fi tab's form: filled in field by field, applied by its Update button.
+  // A field not filled in since the last Update keeps what the device has stored.
+  std::optional<std::string> m_wifi_form_ssid;
+  std::optional<std::string> m_wifi_form_password;
   bool m_powered = true;
   std::string m_settings_result = "none";
   std::array<models::PhaseTruth, 3> m_truth{};

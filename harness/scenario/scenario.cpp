@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "scenario/config_tree.h"
+#include "scenario/decoder.h"
 
 namespace amprig {
 
@@ -19,16 +20,6 @@ ScenarioError::ScenarioError(SourceRef where, std::string key, const std::string
     : std::runtime_error(where.str() + ": " + (key.empty() ? "" : "key '" + key + "': ") + message),
       m_where(std::move(where)),
       m_key(std::move(key)) {}
-
-namespace {
-
-std::string format_number(double v) {
-  std::ostringstream s;
-  s << v;
-  return s.str();
-}
-
-}  // namespace
 
 std::string Expectation::describe() const {
   switch (kind) {
@@ -85,126 +76,6 @@ SimTimeNs parse_duration_ns(const std::string& text) {
 
 namespace {
 
-// Reads typed values out of the merged tree; every error names file, line and key.
-class Decoder {
- public:
-  [[noreturn]] static void fail(const SourceRef& where, const std::string& key,
-                                const std::string& message) {
-    throw ScenarioError(where, key, message);
-  }
-
-  static void require_map(const ConfigNode& node, const std::string& key) {
-    if (!node.is_map()) fail(node.where, key, "expected a map of keys");
-  }
-
-  // Rejects keys not in `allowed`, suggesting the closest allowed one.
-  static void check_keys(const ConfigNode& map, const std::string& path,
-                         std::initializer_list<const char*> allowed) {
-    require_map(map, path);
-    for (std::size_t i = 0; i < map.fields.size(); ++i) {
-      const std::string& key = map.fields[i].first;
-      bool ok = false;
-      for (const char* a : allowed) ok = ok || key == a;
-      if (ok) continue;
-      std::string list;
-      for (const char* a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
-      fail(map.key_refs[i], join(path, key), "unknown key (allowed here: " + list + ")");
-    }
-  }
-
-  static std::string join(const std::string& path, const std::string& key) {
-    return path.empty() ? key : path + "." + key;
-  }
-
-  static const std::string& scalar(const ConfigNode& node, const std::string& key) {
-    if (!node.is_scalar()) fail(node.where, key, "expected a single value");
-    return node.scalar;
-  }
-
-  static double number(const ConfigNode& node, const std::string& key) {
-    const std::string& text = scalar(node, key);
-    char* end = nullptr;
-    const double v = std::strtod(text.c_str(), &end);
-    if (text.empty() || end == text.c_str() || *end != '\0' || !std::isfinite(v)) {
-      fail(node.where, key, "expected a number, got '" + text + "'");
-    }
-    return v;
-  }
-
-  static double number_in(const ConfigNode& node, const std::string& key, double lo, double hi) {
-    const double v = number(node, key);
-    if (v < lo || v > hi) {
-      fail(node.where, key,
-           format_number(v) + " is out of range [" + format_number(lo) + ", " +
-               format_number(hi) + "]");
-    }
-    return v;
-  }
-
-  static bool boolean(const ConfigNode& node, const std::string& key) {
-    const std::string& t = scalar(node, key);
-    if (t == "true" || t == "yes" || t == "on") return true;
-    if (t == "false" || t == "no" || t == "off") return false;
-    fail(node.where, key, "expected true or false, got '" + t + "'");
-  }
-
-  static SimTimeNs duration(const ConfigNode& node, const std::string& key) {
-    try {
-      return parse_duration_ns(scalar(node, key));
-    } catch (const std::invalid_argument& e) {
-      fail(node.where, key, e.what());
-    }
-  }
-
-  static models::Phase phase(const ConfigNode& node, const std::string& key) {
-    const std::string& t = scalar(node, key);
-    if (t == "L1") return models::L1;
-    if (t == "L2") return models::L2;
-    if (t == "L3") return models::L3;
-    fail(node.where, key, "expected L1, L2 or L3, got '" + t + "'");
-  }
-
-  static std::vector<models::Phase> phases(const ConfigNode& node, const std::string& key) {
-    if (!node.is_sequence() || node.items.empty()) {
-      fail(node.where, key, "expected a list of phases, e.g. [L1, L2, L3]");
-    }
-    std::vector<models::Phase> out;
-    for (const auto& item : node.items) {
-      const auto p = phase(item, key);
-      if (std::find(out.begin(), out.end(), p) != out.end()) {
-        fail(item.where, key, "phase listed twice");
-      }
-      out.push_back(p);
-    }
-    return out;
-  }
-
-  static std::vector<models::Harmonic> harmonics(const ConfigNode& node, const std::string& key) {
-    if (!node.is_sequence()) fail(node.where, key, "expected a list of { order, percent }");
-    std::vector<models::Harmonic> out;
-    for (std::size_t i = 0; i < node.items.size(); ++i) {
-      const ConfigNode& h = node.items[i];
-      const std::string path = key + "[" + std::to_string(i) + "]";
-      check_keys(h, path, {"order", "percent", "phase_deg"});
-      models::Harmonic harmonic;
-      const ConfigNode* order = h.find("order");
-      const ConfigNode* percent = h.find("percent");
-      if (order == nullptr || percent == nullptr) {
-        fail(h.where, path, "a harmonic needs both order and percent");
-      }
-      const double o = number_in(*order, path + ".order", 2, 50);
-      if (o != std::floor(o)) fail(order->where, path + ".order", "order must be a whole number");
-      harmonic.order = static_cast<int>(o);
-      harmonic.percent = number_in(*percent, path + ".percent", 0, 100);
-      if (const auto* ph = h.find("phase_deg")) {
-        harmonic.phase_deg = number_in(*ph, path + ".phase_deg", -360, 360);
-      }
-      out.push_back(harmonic);
-    }
-    return out;
-  }
-};
-
 // "L2" or "-L2": the grid phase a CT input measures, and whether it is inverted.
 void decode_scheme(const ConfigNode& node, fw::CurrentScheme& scheme) {
   const std::string key = "device.current_scheme";
@@ -226,7 +97,7 @@ void decode_device(const ConfigNode& node, Scenario& s) {
   Decoder::check_keys(node, "device",
                       {"variant", "network", "voltage_inputs", "fuse_a", "supply_voltage_v",
                        "current_scheme", "generation", "sample_rate_hz", "dma_frames_per_half",
-                       "adc"});
+                       "adc", "serial_number", "telemetry_period", "wifi"});
   auto& installation = s.device.installation;
   if (const auto* v = node.find("variant")) {
     const std::string& id = Decoder::scalar(*v, "device.variant");
@@ -282,6 +153,7 @@ void decode_device(const ConfigNode& node, Scenario& s) {
     }
     s.device.adc = a;
   }
+  decode_device_connectivity(node, s);
 }
 
 void decode_mains(const ConfigNode& node, Scenario& s, double min_v, double max_v) {
@@ -497,9 +369,7 @@ void decode_plant(const ConfigNode& node, Scenario& s) {
     }
   }
   const auto& board = fw::board_design(s.device.variant);
-  if (node.find("chargers") != nullptr) {
-    Decoder::fail(node.key_ref("chargers"), "plant.chargers", "chargers are not part of this build yet");
-  }
+  if (const auto* v = node.find("chargers")) decode_chargers(*v, s);
   if (const auto* v = node.find("mains")) decode_mains(*v, s, board.min_voltage_v, board.max_voltage_v);
   if (const auto* v = node.find("loads")) decode_loads(*v, s, board.rated_current_a);
   if (const auto* v = node.find("solar")) decode_solar(*v, s);
@@ -703,8 +573,8 @@ Scenario load_scenario(const std::string& path) {
   std::vector<std::string> chain;
   const ConfigNode root = load_with_bases(path, chain);
   Decoder::check_keys(root, "",
-                      {"scenario", "description", "seed", "device", "plant", "balancer", "steps",
-                       "duration", "check_period"});
+                      {"scenario", "description", "seed", "device", "plant", "balancer", "network",
+                       "steps", "duration", "check_period"});
   Scenario s;
   s.file = path;
   // A base's id names the base: a file without its own id is named after the file.
@@ -723,15 +593,16 @@ Scenario load_scenario(const std::string& path) {
   for (int k = 0; k < 3; ++k) s.dividers[k].connected = s.device.voltage_inputs[k];
   // The main fuse is the one the installer declared, unless the plant says otherwise.
   s.fuse.rating_a = s.device.installation.fuse_a;
+  // The balancer guards the fuse the device measures behind, unless told otherwise; its phase
+  // order is the chargers' default wiring, so it comes before the plant.
+  s.balancer.settings.supply_max_current_a = s.device.installation.fuse_a;
+  if (const auto* v = root.find("balancer")) decode_balancer(*v, s);
+  if (const auto* v = root.find("network")) decode_network(*v, s);
   if (const auto* v = root.find("plant")) decode_plant(*v, s);
   if (s.device.installation.network == fw::NetworkType::it) apply_it_network(root, s);
   const ConfigNode* device = root.find("device");
   if (device == nullptr || device->find("generation") == nullptr) {
     s.device.generation = !s.solar.empty();
-  }
-  if (const auto* v = root.find("balancer")) {
-    Decoder::fail(root.key_ref("balancer"), "balancer", "the load balancer is not part of this build yet");
-    (void)v;
   }
   s.adc.seed = s.seed;
   if (const auto* v = root.find("steps")) decode_steps(*v, s);

@@ -9,12 +9,16 @@
 #include <vector>
 
 #include "adc/behavioural_adc.h"
+#include "balancer/balancer.h"
 #include "board/board.h"
+#include "charger/charger.h"
 #include "ct/current_transformer.h"
 #include "frontend/voltage_divider.h"
 #include "fuse/main_fuse.h"
 #include "loads/load.h"
 #include "mains/mains.h"
+#include "network/link.h"
+#include "network/site_network.h"
 #include "settings/installation.h"
 #include "solar/pv_inverter.h"
 
@@ -83,6 +87,24 @@ struct DeviceSettings {
   std::uint32_t sample_rate_hz = 6400;
   std::uint32_t dma_frames_per_half = 64;
   std::string adc = "behavioural";
+  std::string serial_number = "2300001234G";
+  double telemetry_period_s = 1;
+  // The Wi-Fi tab as the installer left it: stored in NVM before power-on (empty: none).
+  std::string wifi_ssid;
+  std::string wifi_password;
+};
+
+// A charger of the plant and its link to the balancer (both directions alike).
+struct ChargerSetup {
+  models::ChargerConfig charger;
+  models::LinkConfig link;
+  models::Phase offline_grid_phase = models::L1;  // as written; charger.offline_phase is mapped
+};
+
+// The load-balancer group. It runs whenever the plant has chargers.
+struct BalancerSetup {
+  fw::balancer::Settings settings;
+  double cycle_s = 1;  // one decision per cycle
 };
 
 struct Scenario {
@@ -98,6 +120,9 @@ struct Scenario {
   std::array<models::CtConfig, 3> cts;
   std::array<models::DividerConfig, 3> dividers;
   models::AdcModelConfig adc;
+  std::vector<ChargerSetup> chargers;
+  BalancerSetup balancer;
+  models::SiteNetworkConfig network;
   std::vector<Step> steps;       // sorted by start time
   SimTimeNs duration_ns = 0;     // run at least this long (default: the last step's end)
   SimTimeNs check_period_ns = 10'000'000;  // how often `within`/`during` are checked

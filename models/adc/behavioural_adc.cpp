@@ -10,15 +10,6 @@ namespace {
 
 constexpr std::size_t kChannels = fw::hal::kAdcChannels;
 
-std::uint64_t splitmix64(std::uint64_t& x) {
-  std::uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-inline std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
 // The sum of four independent uniforms on 0..65535 has mean 4*65535/2 and
 // variance 4*(65536^2 - 1)/12.
 constexpr double kIrwinHallMean = 2.0 * 65535.0;
@@ -47,27 +38,16 @@ std::string BehaviouralAdc::check(const AdcModelConfig& config) {
 }
 
 void BehaviouralAdc::seed_rng(std::uint64_t seed) {
-  // splitmix64 spreads any seed, including 0, over xoshiro's 256-bit state,
-  // which must not be all zero.
-  std::uint64_t x = seed;
-  for (auto& word : m_rng_state) word = splitmix64(x);
+  m_rng.reseed(seed);
   m_rng_seed = seed;
 }
 
-// xoshiro256** (Blackman & Vigna) for 64 random bits, shaped into an
-// approximately Gaussian value by the Irwin-Hall sum of its four 16-bit
-// quarters: one draw per sample instead of Box-Muller's log/sqrt/sin. Its tails
-// end at +-3.46 sigma, which is harmless for ADC noise.
+// 64 random bits shaped into an approximately Gaussian value by the
+// Irwin-Hall sum of their four 16-bit quarters: one draw per sample instead of
+// Box-Muller's log/sqrt/sin. Its tails end at +-3.46 sigma, which is harmless
+// for ADC noise.
 double BehaviouralAdc::gaussian() {
-  std::uint64_t* s = m_rng_state;
-  const std::uint64_t u = rotl(s[1] * 5, 7) * 9;
-  const std::uint64_t t = s[1] << 17;
-  s[2] ^= s[0];
-  s[3] ^= s[1];
-  s[1] ^= s[2];
-  s[0] ^= s[3];
-  s[2] ^= t;
-  s[3] = rotl(s[3], 45);
+  const std::uint64_t u = m_rng.next();
   const std::uint64_t sum = (u & 0xffff) + ((u >> 16) & 0xffff) + ((u >> 32) & 0xffff) + (u >> 48);
   return (static_cast<double>(sum) - kIrwinHallMean) * kIrwinHallInvStd;
 }

@@ -9,6 +9,7 @@
 #include <systemc>
 
 #include "common/interfaces.h"
+#include "common/rng.h"
 #include "hal/hal.h"
 
 namespace amprig::models {
@@ -66,8 +67,8 @@ class BehaviouralAdc : public sc_core::sc_module, public fw::hal::AdcDma {
   std::uint64_t m_next_index = 0;  // first sample index of the half being acquired
   std::uint64_t m_delivered = 0;
   std::uint64_t m_clipped = 0;
-  std::uint64_t m_rng_state[4]{};
-  std::uint64_t m_rng_seed = 0;  // the seed m_rng_state was drawn from
+  Xoshiro256ss m_rng;
+  std::uint64_t m_rng_seed = 0;  // the seed m_rng was drawn from
   std::array<std::array<double, kMaxBlockSamples>, fw::hal::kAdcChannels> m_pin_v{};
 };
 

@@ -16,11 +16,12 @@ bool finite(double x) { return std::isfinite(x); }
 
 }  // namespace
 
-// The car's current, piecewise in time. Every change of the command the
-// charger offers (a new limit, a pause, a fallback, plug-in) starts a response
-// delay during which the car holds its present current; after it the car steps
-// down to the new target at once if it is above it, or ramps up towards it at
-// ramp_a_per_s. A change of the phases in use (offline fallback, link back)
+// The car's current, piecewise in time. The car follows the command the
+// charger offers (a new limit, a pause, a fallback, plug-in) response_delay_s
+// after it was offered: it steps down to the target in effect at once if it is
+// above it, or ramps up towards it at ramp_a_per_s. Commands offered in quick
+// succession each take effect after their own delay, so a balancer raising the
+// limit every second is followed with a lag, not held off. A change of the phases in use (offline fallback, link back)
 // makes the car stop and restart on the new phases, from 0 A. Unplugging, or
 // the battery being full, ends the current at once.
 
@@ -105,14 +106,24 @@ double Charger::next_event_s() const {
 }
 
 void Charger::evolve(double t_s) {
-  const double ready_s = m_command_s + m_config.car.response_delay_s;
-  if (t_s <= ready_s) return;
-  if (m_current_a >= m_target_a) {
-    m_current_a = m_target_a;
-    return;
+  const double delay_s = m_config.car.response_delay_s;
+  double from_s = m_time_s;
+  for (;;) {
+    // The command in effect holds until the next one takes effect (at, not after, its time the
+    // old one still holds).
+    const double next_s = m_commands.size() > 1 ? m_commands[1].offered_s + delay_s
+                                                : std::numeric_limits<double>::infinity();
+    const double until_s = std::min(t_s, next_s);
+    const double target_a = m_commands.front().target_a;
+    if (m_current_a >= target_a) {
+      m_current_a = target_a;
+    } else if (until_s > from_s) {
+      m_current_a = std::min(target_a, m_current_a + m_config.car.ramp_a_per_s * (until_s - from_s));
+    }
+    if (!(next_s < t_s)) return;
+    from_s = next_s;
+    m_commands.pop_front();
   }
-  const double from_s = std::max(m_time_s, ready_s);
-  m_current_a = std::min(m_target_a, m_current_a + m_config.car.ramp_a_per_s * (t_s - from_s));
 }
 
 void Charger::refresh(bool report) {
@@ -142,9 +153,13 @@ void Charger::refresh(bool report) {
   }
   const bool phases_changed = active != m_active;
   if (phases_changed || state == ChargerState::unplugged || state == ChargerState::plugged) {
+    // Starting afresh: nothing drawn until the new command takes effect.
     m_current_a = 0;
+    m_commands.assign(1, Command{-1e300, 0});
   }
-  if (phases_changed || target_a != m_target_a) m_command_s = m_time_s;
+  if (phases_changed || target_a != m_commands.back().target_a) {
+    m_commands.push_back(Command{m_time_s, target_a});
+  }
   if (report && state != m_state) log(to_string(m_state) + " -> " + to_string(state));
   m_active = active;
   m_target_a = target_a;

@@ -6,6 +6,7 @@
 // offline current on its offline phase. The car draws a sinusoid in phase with
 // each grid phase's voltage (power factor 1).
 #include <array>
+#include <deque>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -93,7 +94,7 @@ class Charger : public sc_core::sc_module, public current_source_if {
   // Moves the car's current from m_time_s to t_s under the present command.
   void evolve(double t_s);
   // Recomputes the command the charger offers the car at m_time_s; a change
-  // restarts the car's response delay.
+  // takes effect for the car after its response delay.
   void refresh(bool report = true);
   void log(const std::string& message) const;
 
@@ -108,7 +109,13 @@ class Charger : public sc_core::sc_module, public current_source_if {
   ChargerState m_state = ChargerState::unplugged;
   double m_target_a = 0;
   std::array<bool, kPhases> m_active{};  // per charger phase: drawing current
-  double m_command_s = 0;                // when the command last changed
+  // The commands the car has been offered, oldest first: each takes effect for the car
+  // response_delay_s after it was offered; the front one is in effect now.
+  struct Command {
+    double offered_s;
+    double target_a;
+  };
+  std::deque<Command> m_commands{Command{-1e300, 0}};
   double m_current_a = 0;                // present RMS on each active phase
 };
 

@@ -16,7 +16,7 @@ constexpr int kTruthPoints = 4096;
 }  // namespace
 
 ConnectionPoint::ConnectionPoint(const sc_core::sc_module_name& name)
-    : sc_core::sc_module(name), mains("mains"), sources("sources"), out("out") {
+    : sc_core::sc_module(name), mains("mains"), sources("sources"), unmetered("unmetered"), out("out") {
   out.bind(*this);
 }
 
@@ -38,7 +38,15 @@ const CurrentBlock& ConnectionPoint::currents(const BlockTime& time) {
     const double energy_j = vi * time.dt_s;
     (energy_j >= 0 ? m_import_j[p] : m_export_j[p]) += std::abs(energy_j);
   }
-  if (m_fuse != nullptr) m_fuse->update(m_currents);
+  if (m_fuse != nullptr) {
+    if (unmetered.size() == 0) {
+      m_fuse->update(m_currents);
+    } else {
+      m_supply = m_currents;
+      for (int s = 0; s < unmetered.size(); ++s) unmetered[s]->add_current(v, m_supply);
+      m_fuse->update(m_supply);
+    }
+  }
   m_have_currents = true;
   return m_currents;
 }

@@ -13,6 +13,9 @@ class ConnectionPoint : public sc_core::sc_module, public plant_if {
  public:
   sc_core::sc_port<mains_if> mains;
   sc_core::sc_port<current_source_if, 0, sc_core::SC_ZERO_OR_MORE_BOUND> sources;
+  // Sources behind the main fuse but outside the CTs (chargers not included in the
+  // measurements): the fuse carries them, the CTs and the ground truth here do not.
+  sc_core::sc_port<current_source_if, 0, sc_core::SC_ZERO_OR_MORE_BOUND> unmetered;
   sc_core::sc_export<plant_if> out;
 
   explicit ConnectionPoint(const sc_core::sc_module_name& name);
@@ -35,6 +38,7 @@ class ConnectionPoint : public sc_core::sc_module, public plant_if {
 
  private:
   CurrentBlock m_currents;
+  CurrentBlock m_supply;  // m_currents plus the unmetered sources: what the fuse carries
   bool m_have_currents = false;
   MainFuse* m_fuse = nullptr;
   double m_import_j[kPhases]{};

@@ -1,5 +1,6 @@
 // Table-driven decision tests: each cases/*.yaml file is one behaviour, run as its own CTest
-// test (`test_balancer --run_test=decision_case -- <file>`).
+// test (`test_balancer --run_test=decision_case -- <file>`). Also: the settings and reasons
+// tables, and that README.md documents them (`--run_test=readme_tables -- README.md`).
 #define BOOST_TEST_MODULE amprig_balancer
 #include <yaml-cpp/yaml.h>
 
@@ -7,8 +8,12 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <iterator>
+#include <set>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "balancer/balancer.h"
 
@@ -91,16 +96,80 @@ void read_charger(const YAML::Node& node, bal::ChargerInput& c) {
       c.offline_current_a = v.as<double>();
     else if (key == "offline_grid_phase")
       c.offline_grid_phase = static_cast<std::uint8_t>(v.as<int>());
+    else if (key == "link_lost_for_s")
+      c.link_lost_for_s = v.as<double>();
+    else if (key == "link_timeout_s")
+      c.link_timeout_s = v.as<double>();
     else
       BOOST_FAIL("unknown charger field: " + key);
   }
 }
 
-std::string case_path() {
+std::string file_argument(const char* usage) {
   const auto& suite = boost::unit_test::framework::master_test_suite();
-  BOOST_REQUIRE_MESSAGE(suite.argc >= 2,
-                        "usage: test_balancer --run_test=decision_case -- <case.yaml>");
+  BOOST_REQUIRE_MESSAGE(suite.argc >= 2, usage);
   return suite.argv[1];
+}
+
+std::string case_path() {
+  return file_argument("usage: test_balancer --run_test=decision_case -- <case.yaml>");
+}
+
+// True for exactly the enumerators of Reason. With -Wall -Werror a new enumerator missing from
+// this switch fails the build, so the reason_table test below cannot silently miss one.
+bool is_reason_enumerator(bal::Reason r) {
+  switch (r) {
+    case bal::Reason::idle:
+    case bal::Reason::car_max:
+    case bal::Reason::limited_by_fuse:
+    case bal::Reason::limited_by_online_cap:
+    case bal::Reason::limited_by_offline_cap:
+    case bal::Reason::limited_by_peak:
+    case bal::Reason::ramping_up:
+    case bal::Reason::paused_below_minimum:
+    case bal::Reason::paused_rotation:
+    case bal::Reason::paused_min_pause:
+    case bal::Reason::offline_reserved:
+      return true;
+  }
+  return false;
+}
+
+std::string trim_cell(std::string cell) {
+  const auto first = cell.find_first_not_of(" \t");
+  if (first == std::string::npos) return "";
+  cell = cell.substr(first, cell.find_last_not_of(" \t") - first + 1);
+  if (cell.size() >= 2 && cell.front() == '`' && cell.back() == '`')
+    cell = cell.substr(1, cell.size() - 2);
+  return cell;
+}
+
+using Row = std::vector<std::string>;
+
+// The rows (header and separator excluded) of the first Markdown table in `lines` whose header's
+// first cell is `first_header`.
+std::vector<Row> markdown_table(const std::vector<std::string>& lines,
+                                const std::string& first_header) {
+  std::vector<Row> rows;
+  bool in_table = false;
+  for (const auto& line : lines) {
+    if (line.empty() || line[0] != '|') {
+      if (in_table) break;
+      continue;
+    }
+    Row cells;
+    std::stringstream ss(line.substr(1));
+    std::string cell;
+    while (std::getline(ss, cell, '|')) cells.push_back(trim_cell(cell));
+    if (!cells.empty() && cells.back().empty()) cells.pop_back();  // after the closing '|'
+    if (!in_table) {
+      in_table = !cells.empty() && cells[0] == first_header;
+      continue;
+    }
+    if (!cells.empty() && cells[0].find_first_not_of("-: ") == std::string::npos) continue;
+    rows.push_back(cells);
+  }
+  return rows;
 }
 
 }  // namespace
@@ -166,6 +235,15 @@ BOOST_AUTO_TEST_CASE(decision_case) {
                                      << d.available_a[p] << " A");
       }
     }
+    if (const YAML::Node hr = cyc["expect_headroom_a"]) {
+      for (std::size_t p = 0; p < 3; ++p) {
+        const double want = hr[p].as<double>();
+        BOOST_CHECK_MESSAGE(std::fabs(d.headroom_a[p] - want) <= tol_a,
+                            "cycle " << n << " t=" << t_s << " phase L" << p + 1
+                                     << ": headroom expected " << want << " A, actual "
+                                     << d.headroom_a[p] << " A");
+      }
+    }
     const YAML::Node expect = cyc["expect"];
     if (!expect) continue;
     BOOST_REQUIRE(expect.size() == d.charger_count);
@@ -197,7 +275,7 @@ BOOST_AUTO_TEST_CASE(decision_case) {
 // The settings table documents exactly the fields of Settings, with the struct's defaults.
 BOOST_AUTO_TEST_CASE(settings_table) {
   const bal::Settings s;
-  BOOST_TEST(std::size(bal::kSettingInfo) == 14u);
+  BOOST_TEST(std::size(bal::kSettingInfo) == 15u);
   const auto default_of = [](const char* name) -> std::string {
     for (const auto& info : bal::kSettingInfo) {
       if (std::strcmp(info.name, name) == 0) return info.default_value;
@@ -226,5 +304,83 @@ BOOST_AUTO_TEST_CASE(settings_table) {
   BOOST_TEST(default_of("min_pause_s") == num(s.min_pause_s));
   BOOST_TEST(default_of("hysteresis_a") == num(s.hysteresis_a));
   BOOST_TEST(default_of("rotation_period_s") == num(s.rotation_period_s));
+  BOOST_TEST(default_of("setpoint_step_a") == num(s.setpoint_step_a));
   BOOST_TEST(bal::check_settings(s) == nullptr);
+}
+
+// Every reason has exactly one entry, in enum order, with a unique non-empty name and meaning;
+// to_string() gives the table's name.
+BOOST_AUTO_TEST_CASE(reason_table) {
+  std::size_t enumerators = 0;
+  for (int v = 0; v <= 255; ++v) {
+    const auto r = static_cast<bal::Reason>(v);
+    if (!is_reason_enumerator(r)) continue;
+    ++enumerators;
+    std::size_t entries = 0;
+    for (const auto& info : bal::kReasonInfo) {
+      if (info.reason == r) ++entries;
+    }
+    BOOST_TEST(entries == 1u, "reason value " << v << " has " << entries << " entries");
+    BOOST_TEST(std::strcmp(bal::to_string(r), "unknown") != 0, "reason value " << v);
+  }
+  BOOST_TEST(bal::kReasonCount == enumerators);
+  std::set<std::string> names, meanings;
+  for (std::size_t i = 0; i < bal::kReasonCount; ++i) {
+    const auto& info = bal::kReasonInfo[i];
+    BOOST_TEST(is_reason_enumerator(info.reason), "entry " << i);
+    BOOST_TEST(static_cast<std::size_t>(info.reason) == i, "entry " << i << " out of enum order");
+    BOOST_REQUIRE(info.name != nullptr);
+    BOOST_REQUIRE(info.meaning != nullptr);
+    BOOST_TEST(std::strlen(info.name) > 0u, "entry " << i << ": empty name");
+    BOOST_TEST(std::strlen(info.meaning) > 0u, "entry " << i << ": empty meaning");
+    BOOST_TEST(names.insert(info.name).second, "duplicate name " << info.name);
+    BOOST_TEST(meanings.insert(info.meaning).second, "duplicate meaning for " << info.name);
+    BOOST_TEST(std::string(bal::to_string(info.reason)) == info.name);
+  }
+  BOOST_TEST(std::string(bal::to_string(static_cast<bal::Reason>(255))) == "unknown");
+}
+
+// README.md's section "## The load balancer" has the settings table (setting, unit, default,
+// meaning) and the reasons table (reason, meaning) exactly as kSettingInfo and kReasonInfo, in the
+// same order, so the documentation cannot drift from the code.
+BOOST_AUTO_TEST_CASE(readme_tables) {
+  const std::string path =
+      file_argument("usage: test_balancer --run_test=readme_tables -- <README.md>");
+  std::ifstream file(path);
+  BOOST_REQUIRE_MESSAGE(file, "cannot read " << path);
+  std::vector<std::string> section;
+  bool in_section = false;
+  for (std::string line; std::getline(file, line);) {
+    if (line.rfind("## ", 0) == 0) {
+      if (in_section) break;
+      in_section = line == "## The load balancer";
+      continue;
+    }
+    if (in_section) section.push_back(line);
+  }
+  BOOST_REQUIRE_MESSAGE(!section.empty(), path << ": no section '## The load balancer'");
+
+  const auto settings = markdown_table(section, "setting");
+  BOOST_TEST(settings.size() == std::size(bal::kSettingInfo),
+             path << ": settings table has " << settings.size() << " rows, kSettingInfo "
+                  << std::size(bal::kSettingInfo));
+  for (std::size_t i = 0; i < std::size(bal::kSettingInfo) && i < settings.size(); ++i) {
+    const auto& info = bal::kSettingInfo[i];
+    const Row want = {info.name, info.unit, info.default_value, info.description};
+    BOOST_TEST((settings[i] == want), path << ": settings row " << i + 1 << " should be | `"
+                                           << info.name << "` | " << info.unit << " | "
+                                           << info.default_value << " | " << info.description
+                                           << " |");
+  }
+
+  const auto reasons = markdown_table(section, "reason");
+  BOOST_TEST(reasons.size() == bal::kReasonCount, path << ": reasons table has " << reasons.size()
+                                                       << " rows, kReasonInfo "
+                                                       << bal::kReasonCount);
+  for (std::size_t i = 0; i < bal::kReasonCount && i < reasons.size(); ++i) {
+    const auto& info = bal::kReasonInfo[i];
+    const Row want = {info.name, info.meaning};
+    BOOST_TEST((reasons[i] == want), path << ": reasons row " << i + 1 << " should be | `"
+                                          << info.name << "` | " << info.meaning << " |");
+  }
 }

@@ -153,6 +153,30 @@ BOOST_AUTO_TEST_CASE(step_up_ramps_after_the_response_delay) {
   expect_all(ev, 50, 16);
 }
 
+BOOST_AUTO_TEST_CASE(limits_raised_every_second_are_followed_with_a_lag) {
+  // A balancer raising the limit by 1 A every second from 20 s (7 A at 21 s ... 15 A at 29 s):
+  // each limit takes effect 3 s after it was offered, and 2 A/s outruns 1 A/s, so the car
+  // reaches each limit half a second after it takes effect (7 A at 24.5 s, 15 A at 32.5 s).
+  // A car that restarted its delay at every change would still be at 6 A until 32 s.
+  Charger& ev = world().ev_track;  // 3-phase car, 16 A, delay 3 s, 2 A/s, starts at 6 A
+  expect_all(ev, 20, 6);
+  const auto offer_until = [&ev](int last_s) {
+    for (int t = 21; t <= last_s; ++t) {
+      if (ev.time_s() <= t) ev.set_setpoint(t - 14, t);  // re-offering a limit changes nothing
+    }
+  };
+  offer_until(23);
+  expect_all(ev, 24, 6);  // 7 A, offered at 21 s, is not in effect before 24 s
+  offer_until(24);
+  expect_all(ev, 24.25, 6.5);
+  offer_until(27);
+  expect_all(ev, 27.5, 10);
+  offer_until(29);
+  expect_all(ev, 32, 14);
+  expect_all(ev, 32.5, 15);
+  expect_all(ev, 40, 15);
+}
+
 BOOST_AUTO_TEST_CASE(paused_below_six_amps) {
   Charger& ev = world().ev_pause;  // 16 A
   expect_all(ev, 20, 16);

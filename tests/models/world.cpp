@@ -374,6 +374,7 @@ World::World()
       ev_plug("ev_plug", plug_charger()),
       ev_full("ev_full", full_charger()),
       ev_three("ev_three", rotated(charger_config("three", 13), {L2, L3, L1})),
+      ev_track("ev_track", charger_config("track", 6)),
       mains_ev("mains_ev", mains_config()),
       mains_ev_cp("mains_ev_cp", mains_config()),
       ev_cp("ev_cp", rotated(single_phase_car(charger_config("cp", 10)), {L2, L3, L1})),

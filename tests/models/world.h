@@ -151,7 +151,7 @@ struct World {
   MainFuse fuse_hold, fuse_if, fuse_5in, fuse_10in, fuse_cool, fuse_80;
   // EV chargers. Time-only tests call update(); block tests draw on mains_ev;
   // truth through cp_ev (ev_cp: 1-phase car on grid L2).
-  Charger ev_rot, ev_down, ev_up, ev_pause, ev_link, ev_plug, ev_full, ev_three;
+  Charger ev_rot, ev_down, ev_up, ev_pause, ev_link, ev_plug, ev_full, ev_three, ev_track;
   Mains mains_ev, mains_ev_cp;
   Charger ev_cp;
   ConnectionPoint cp_ev;

@@ -150,8 +150,16 @@ Decision Balancer::step(const Inputs& in, double now_s) {
     lanes[i] = car_lanes(s, c);
     if (!c.linked) {
       // Without a link it keeps its last setpoint until its own timeout, then falls back to its
-      // offline limit on its offline phase; assume it draws all of what it may, both as part of
-      // what the CTs see and as capacity no one else may take.
+      // offline limit on its offline phase; assume it draws all of what it may, as capacity no
+      // one else may take.
+      // Until its timeout it goes on drawing at least the lesser of what it last reported and
+      // its held setpoint: that much of a measurement taken before then is surely its own.
+      const double age_s = in.measurement.present ? now_s - in.measurement.timestamp_s : 0.0;
+      if (c.link_lost_for_s - age_s < c.link_timeout_s) {
+        for (std::size_t k = 0; k < kPhases; ++k) {
+          own_a[grid_phase(s, c, k)] += min2(m_last_drawn_a[i][k], m_held_a[i]);
+        }
+      }
       if (c.link_lost_for_s < c.link_timeout_s) {
         for (std::size_t p = 0; p < kPhases; ++p) reserved_a[p] += lanes[i].count[p] * m_held_a[i];
       } else {
@@ -159,7 +167,10 @@ Decision Balancer::step(const Inputs& in, double now_s) {
       }
       continue;
     }
-    for (std::size_t k = 0; k < kPhases; ++k) own_a[grid_phase(s, c, k)] += c.drawn_current_a[k];
+    for (std::size_t k = 0; k < kPhases; ++k) {
+      own_a[grid_phase(s, c, k)] += c.drawn_current_a[k];
+      m_last_drawn_a[i][k] = c.drawn_current_a[k];
+    }
   }
 
   CapKind kinds[kPhases];
@@ -173,10 +184,13 @@ Decision Balancer::step(const Inputs& in, double now_s) {
       // the chargers may add without overloading it: supply max - other rises above supply max.
       // The online cap still bounds the group, and when the export goes (a cloud) the other
       // loads rise and the setpoints are cut in the same step. The same sign also turns an
-      // overestimate of the chargers' own draw (or of a reservation the unlinked charger does not
-      // use) into apparent export; the online cap bounds that too.
+      // overestimate of the chargers' own draw into apparent export; the online cap bounds that.
+      // An unlinked charger reports nothing: whatever it draws now stays in the other loads and
+      // its reservation comes off the capacity on top (until its timeout, less what it surely
+      // draws: see above). That counts its offline current twice once it draws all of it, but
+      // never lets a still-unused part (a car ramping up to it) pass for room under the fuse.
       double other_a = in.measurement.current_a[p];
-      if (s.chargers_included_in_measurements) other_a -= own_a[p] + reserved_a[p];
+      if (s.chargers_included_in_measurements) other_a -= own_a[p];
       cap_a = s.max_current_per_phase_online_a;
       kinds[p] = CapKind::online;
       const double fuse_a = s.supply_max_current_a - other_a;
@@ -301,6 +315,7 @@ Decision Balancer::step(const Inputs& in, double now_s) {
   for (std::size_t i = n; i < kMaxChargers; ++i) {
     m_setpoint_a[i] = 0.0;
     m_held_a[i] = 0.0;
+    for (double& a : m_last_drawn_a[i]) a = 0.0;
   }
 
   if (paused_count > 0 && !m_contended) {

@@ -207,7 +207,8 @@ class Balancer {
   bool m_has_stepped = false;
   double m_last_step_s = 0.0;
   double m_setpoint_a[kMaxChargers]{};
-  double m_held_a[kMaxChargers]{};  // the last setpoint given while linked: kept by a lost charger
+  double m_held_a[kMaxChargers]{};
+  double m_last_drawn_a[kMaxChargers][kPhases]{};  // as last reported while linked  // the last setpoint given while linked: kept by a lost charger
   bool m_ever_paused[kMaxChargers]{};
   double m_paused_since_s[kMaxChargers]{};
   bool m_rotated_out[kMaxChargers]{};

@@ -152,6 +152,9 @@ void Connectivity::start(const ConnectivityConfig& config, const WifiCredentials
 
 void Connectivity::stop() {
   if (!m_running) return;
+  close_session();
+  // The address goes with the power: after a power cut or a reboot the device asks DHCP again.
+  if (m_uplink != hal::Uplink::none) m_link.dhcp_start(hal::Uplink::none);
   tear_down();
   if (m_ap_on) {
     m_link.access_point(false, m_ap_ssid);

@@ -12,6 +12,9 @@ namespace {
 constexpr double kEpsA = 1e-9;
 // A group's current may exceed the offline cap by this much (the car model's round-off).
 constexpr double kOfflineCapSlackA = 0.05;
+// A message due at a poll instant is delivered at that poll, whatever the round-off of the
+// two sums of seconds that name the instant.
+constexpr double kDueSlackS = 1e-9;
 // The firmware's measurement windows are about 200 ms long, stamped at their end.
 constexpr double kWindowMidS = 0.1;
 
@@ -82,7 +85,7 @@ std::array<std::uint8_t, 3> Balancing::group_rotation(const models::ChargerConfi
 
 void Balancing::receive_telemetry() {
   std::vector<std::uint8_t> bytes;
-  while (m_network.telemetry().receive(m_now_s, &bytes)) {
+  while (m_network.telemetry().receive(m_now_s + kDueSlackS, &bytes)) {
     fw::TelemetryReport report;
     if (!fw::decode_telemetry(fw::Span<const std::uint8_t>(bytes.data(), bytes.size()), &report)) {
       ++m_bad_datagrams;
@@ -105,7 +108,7 @@ void Balancing::tick(double now_s) {
     st->was_up = up;
     st->charger->set_link(up, now_s);
     double setpoint_a = 0;
-    while (st->downlink.receive(now_s, &setpoint_a)) {
+    while (st->downlink.receive(now_s + kDueSlackS, &setpoint_a)) {
       if (up) st->charger->set_setpoint(setpoint_a, now_s);
     }
     st->charger->update(now_s);

@@ -482,7 +482,8 @@ BOOST_AUTO_TEST_CASE(stop_closes_the_session_the_wifi_and_the_access_point) {
   n.run_to(100 * kS);
   BOOST_REQUIRE(n.conn.state() == LinkState::cloud);
   n.conn.stop();
-  BOOST_TEST(n.calls_at(100 * kS) == (Calls{"cloud_close", "wifi_leave", "access_point(off)"}),
+  BOOST_TEST(n.calls_at(100 * kS) ==
+                 (Calls{"cloud_close", "dhcp_start(none)", "wifi_leave", "access_point(off)"}),
              boost::test_tools::per_element());
   BOOST_TEST(n.conn.state() == LinkState::no_link);
   BOOST_TEST(n.conn.uplink() == Uplink::none);
@@ -1195,7 +1196,8 @@ BOOST_AUTO_TEST_CASE(reboot_and_stop_close_the_connectivity_and_a_boot_restarts_
 
   const std::uint64_t reboot_us = d.hal.clock.now_us();
   d.firmware.reboot();
-  BOOST_TEST(device_calls_at(d, reboot_us) == (Calls{"cloud_close", "access_point(off)"}),
+  BOOST_TEST(device_calls_at(d, reboot_us) ==
+                 (Calls{"cloud_close", "dhcp_start(none)", "access_point(off)"}),
              boost::test_tools::per_element());
   BOOST_TEST(d.hal.leds.state(LedId::comm) == LedColour::off);
   BOOST_TEST(d.firmware.link_state() == LinkState::no_link);
@@ -1215,7 +1217,8 @@ BOOST_AUTO_TEST_CASE(reboot_and_stop_close_the_connectivity_and_a_boot_restarts_
   const std::uint64_t stop_us = d.hal.clock.now_us() + 1;
   d.hal.clock.advance_us(1);
   d.firmware.stop();
-  BOOST_TEST(device_calls_at(d, stop_us) == (Calls{"cloud_close", "access_point(off)"}),
+  BOOST_TEST(device_calls_at(d, stop_us) ==
+                 (Calls{"cloud_close", "dhcp_start(none)", "access_point(off)"}),
              boost::test_tools::per_element());
   BOOST_TEST(d.hal.leds.state(LedId::comm) == LedColour::off);
 }

@@ -14,6 +14,7 @@
 
 #include "balancer/balancer.h"
 #include "cli/bench.h"
+#include "embedded.h"
 #include "report/reports.h"
 #include "rig/rig.h"
 #include "rig/sim_log.h"
@@ -27,10 +28,12 @@ using namespace amprig;
 constexpr const char* kUsage = R"(usage: amprig <command> [options]
 
 commands:
-  run FILE|DIR...     run YAML scenarios (a directory: every *.yaml in it and its subdirectories
-                      except base_*.yaml)
+  run FILE|DIR...     run YAML and Python scenarios (a directory: every *.yaml in it and its
+                      subdirectories except base_*.yaml, and every test_*.py and scenario_*.py;
+                      each test of a Python file is a scenario of its own)
       --junit FILE        write JUnit XML
-      --report FILE       write a Markdown report
+      --report FILE       write a Markdown report (Python scenarios put their plots beside it:
+                          $AMPRIG_REPORT_DIR is set to its folder)
       --vcd FILE          write a VCD trace of the signals (one file per scenario: FILE.<id>.vcd
                           when several run)
       --vcd-period DUR    trace sampling period (default 10ms)
@@ -117,12 +120,18 @@ std::vector<std::string> collect(const std::vector<std::string>& inputs) {
       std::vector<std::string> found;
       for (const auto& entry : fs::recursive_directory_iterator(input)) {
         const auto& p = entry.path();
-        if (p.extension() == ".yaml" && p.filename().string().rfind("base_", 0) != 0) {
+        const std::string name = p.filename().string();
+        const bool yaml = p.extension() == ".yaml" && name.rfind("base_", 0) != 0;
+        // Python: scenario files are named like pytest's test files; conftest.py and helpers
+        // are not scenarios.
+        const bool python = p.extension() == ".py" && (name.rfind("test_", 0) == 0 ||
+                                                       name.rfind("scenario_", 0) == 0);
+        if ((yaml || python) && p.string().find("__pycache__") == std::string::npos) {
           found.push_back(p.string());
         }
       }
       std::sort(found.begin(), found.end());
-      if (found.empty()) throw std::runtime_error(input + ": no scenario files (*.yaml) in it");
+      if (found.empty()) throw std::runtime_error(input + ": no scenario files (*.yaml, test_*.py) in it");
       files.insert(files.end(), found.begin(), found.end());
     } else if (fs::exists(input)) {
       files.push_back(input);
@@ -182,6 +191,11 @@ int command_run(const std::vector<std::string>& args) {
   if (inputs.empty()) throw std::invalid_argument("run needs a scenario file or directory");
   if (options.vcd_period_s <= 0) throw std::invalid_argument("--vcd-period must be positive");
   const auto files = collect(inputs);
+  // Python scenarios leave their plots and files beside the report.
+  if (!report.empty() && std::getenv("AMPRIG_REPORT_DIR") == nullptr) {
+    const fs::path folder = fs::absolute(report).parent_path();
+    setenv("AMPRIG_REPORT_DIR", folder.c_str(), 1);
+  }
   const auto started = std::chrono::steady_clock::now();
   const auto results = run_scenarios(
       files, options, [&](const ScenarioResult& r, std::size_t done, std::size_t total) {
@@ -285,7 +299,10 @@ int dispatch(int argc, char* argv[]) {
 
 }  // namespace
 
-int sc_main(int argc, char* argv[]) { return dispatch(argc, argv); }
+int sc_main(int argc, char* argv[]) {
+  set_python_runner(&bindings::run_python_file);
+  return dispatch(argc, argv);
+}
 
 // Our own main only to silence SystemC's banner, which the library decides on
 // before sc_main runs; it would otherwise land in every scenario's output.

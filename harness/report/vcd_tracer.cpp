@@ -26,10 +26,8 @@ std::vector<std::string> split(const std::string& name) {
 
 }  // namespace
 
-VcdTracer::VcdTracer(const sc_core::sc_module_name& name, const SignalRegistry& signals,
-                     const std::string& path, double period_s,
-                     const std::vector<std::string>& names)
-    : sc_core::sc_module(name), m_out(path), m_period(period_s, sc_core::SC_SEC) {
+std::vector<const Signal*> traceable_signals(const SignalRegistry& signals,
+                                             const std::vector<std::string>& names) {
   std::vector<const Signal*> chosen;
   // Free text has no VCD representation; such signals stay out of traces.
   if (names.empty()) {
@@ -43,15 +41,27 @@ VcdTracer::VcdTracer(const sc_core::sc_module_name& name, const SignalRegistry& 
       chosen.push_back(&s);
     }
   }
+  return chosen;
+}
+
+VcdWriter::VcdWriter(const std::string& path, std::vector<const Signal*> chosen) : m_out(path) {
   std::sort(chosen.begin(), chosen.end(),
             [](const Signal* a, const Signal* b) { return a->name < b->name; });
   for (std::size_t i = 0; i < chosen.size(); ++i) m_traced.push_back(Traced{chosen[i], vcd_id(i), ""});
   write_header();
+}
+
+VcdTracer::VcdTracer(const sc_core::sc_module_name& name, const SignalRegistry& signals,
+                     const std::string& path, double period_s,
+                     const std::vector<std::string>& names)
+    : sc_core::sc_module(name),
+      m_writer(path, traceable_signals(signals, names)),
+      m_period(period_s, sc_core::SC_SEC) {
   SC_HAS_PROCESS(VcdTracer);
   SC_THREAD(run);
 }
 
-void VcdTracer::write_header() {
+void VcdWriter::write_header() {
   m_out << "$date simulated $end\n$version AmpRig $end\n$timescale 1 us $end\n";
   std::vector<std::string> open;
   for (const auto& t : m_traced) {
@@ -93,8 +103,8 @@ void VcdTracer::write_header() {
   m_out << "$enddefinitions $end\n";
 }
 
-void VcdTracer::sample(bool force) {
-  const auto t_us = static_cast<unsigned long long>(sc_core::sc_time_stamp().to_seconds() * 1e6 + 0.5);
+void VcdWriter::sample(double time_s, bool force) {
+  const auto t_us = static_cast<unsigned long long>(time_s * 1e6 + 0.5);
   bool stamped = false;
   for (auto& t : m_traced) {
     const Value v = t.signal->get();
@@ -134,12 +144,12 @@ void VcdTracer::sample(bool force) {
 
 void VcdTracer::run() {
   wait(sc_core::SC_ZERO_TIME);
-  sample(true);
+  m_writer.sample(sc_core::sc_time_stamp().to_seconds(), true);
   for (;;) {
     wait(m_period);
     wait(sc_core::SC_ZERO_TIME);
-    sample(false);
-    m_out.flush();
+    m_writer.sample(sc_core::sc_time_stamp().to_seconds(), false);
+    m_writer.flush();
   }
 }
 

@@ -1,7 +1,7 @@
 #pragma once
-// Samples registry signals at a fixed period and streams them to a VCD file
-// (GTKWave): numbers as reals, booleans as wires, choices as their index with
-// the mapping in a comment. Dotted names become nested scopes.
+// VCD (GTKWave) output of registry signals: numbers as reals, booleans as wires, choices as their
+// index with the mapping in a comment. Dotted names become nested scopes. The writer takes samples
+// from anyone (a Python trace); the tracer samples the whole registry at a fixed period.
 #include <fstream>
 #include <string>
 #include <systemc>
@@ -11,12 +11,18 @@
 
 namespace amprig {
 
-class VcdTracer : public sc_core::sc_module {
+// The signals named (empty: every non-text signal of the registry), checked; throws
+// std::out_of_range for an unknown name, std::invalid_argument for a text signal.
+std::vector<const Signal*> traceable_signals(const SignalRegistry& signals,
+                                             const std::vector<std::string>& names);
+
+class VcdWriter {
  public:
-  // `names` empty: every signal in the registry.
-  VcdTracer(const sc_core::sc_module_name& name, const SignalRegistry& signals,
-            const std::string& path, double period_s, const std::vector<std::string>& names);
+  VcdWriter(const std::string& path, std::vector<const Signal*> signals);
   bool ok() const { return m_out.good(); }
+  // Writes the values that changed since the last sample (all of them when `force`).
+  void sample(double time_s, bool force);
+  void flush() { m_out.flush(); }
 
  private:
   struct Traced {
@@ -24,12 +30,23 @@ class VcdTracer : public sc_core::sc_module {
     std::string id;
     std::string last;
   };
-  void run();  // SC_THREAD
   void write_header();
-  void sample(bool force);
 
   std::ofstream m_out;
   std::vector<Traced> m_traced;
+};
+
+class VcdTracer : public sc_core::sc_module {
+ public:
+  // `names` empty: every signal in the registry.
+  VcdTracer(const sc_core::sc_module_name& name, const SignalRegistry& signals,
+            const std::string& path, double period_s, const std::vector<std::string>& names);
+  bool ok() const { return m_writer.ok(); }
+
+ private:
+  void run();  // SC_THREAD
+
+  VcdWriter m_writer;
   sc_core::sc_time m_period;
 };
 

@@ -44,7 +44,38 @@ std::string vcd_path_for(const RunOptions& options, const std::string& id, std::
   return (p.parent_path() / (p.stem().string() + "." + id + p.extension().string())).string();
 }
 
+PythonRunner& python_runner() {
+  static PythonRunner runner;
+  return runner;
+}
+
+ScenarioResult error_result(const std::string& file, const std::string& error) {
+  ScenarioResult r;
+  r.file = file;
+  r.id = std::filesystem::path(file).stem().string();
+  r.outcome = ScenarioResult::Outcome::error;
+  r.error = error;
+  return r;
+}
+
 }  // namespace
+
+void set_python_runner(PythonRunner runner) { python_runner() = std::move(runner); }
+
+std::vector<ScenarioResult> run_file_here(const std::string& file, const RunOptions& options) {
+  if (std::filesystem::path(file).extension() != ".py") return {run_scenario_here(file, options)};
+  if (!python_runner()) return {error_result(file, file + ": this program cannot run Python scenarios")};
+  const auto started = std::chrono::steady_clock::now();
+  try {
+    auto results = python_runner()(file);
+    if (results.empty()) results.push_back(error_result(file, file + ": no scenario in it"));
+    return results;
+  } catch (const std::exception& e) {
+    ScenarioResult r = error_result(file, file + ": " + e.what());
+    r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return {r};
+  }
+}
 
 ScenarioResult run_scenario_here(const std::string& file, const RunOptions& options) {
   ScenarioResult result;
@@ -93,7 +124,7 @@ std::vector<ScenarioResult> run_scenarios(
     int output_fd;
     std::chrono::steady_clock::time_point started;
   };
-  std::vector<ScenarioResult> results(files.size());
+  std::vector<std::vector<ScenarioResult>> results(files.size());
   std::map<pid_t, Child> running;
   std::size_t next = 0;
   std::size_t done = 0;
@@ -112,9 +143,9 @@ std::vector<ScenarioResult> run_scenarios(
         RunOptions child_options = options;
         child_options.vcd_path = vcd_path_for(
             options, std::filesystem::path(files[index]).stem().string(), files.size());
-        const ScenarioResult r = run_scenario_here(files[index], child_options);
+        std::string text;
+        for (const auto& r : run_file_here(files[index], child_options)) text += serialise(r);
         std::fflush(nullptr);
-        const std::string text = serialise(r);
         std::size_t written = 0;
         while (written < text.size()) {
           const ssize_t n = write(result_fd, text.data() + written, text.size() - written);
@@ -132,13 +163,19 @@ std::vector<ScenarioResult> run_scenarios(
     if (it == running.end()) continue;
     const Child child = it->second;
     running.erase(it);
-    ScenarioResult& r = results[child.index];
+    std::vector<ScenarioResult> got;
     const std::string text = read_all(child.result_fd);
-    if (!deserialise(text, &r)) {
-      r = ScenarioResult{};
-      r.file = files[child.index];
-      r.id = std::filesystem::path(files[child.index]).stem().string();
-      r.outcome = ScenarioResult::Outcome::error;
+    // One record per scenario, each ending with its "end" line.
+    for (std::size_t start = 0; start < text.size();) {
+      std::size_t stop = text.find("\nend\n", start);
+      if (stop == std::string::npos) break;
+      stop += 5;
+      ScenarioResult r;
+      if (deserialise(text.substr(start, stop - start), &r)) got.push_back(std::move(r));
+      start = stop;
+    }
+    if (got.empty()) {
+      ScenarioResult r = error_result(files[child.index], "");
       if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM) {
         r.error = "timed out after " + std::to_string(static_cast<int>(options.timeout_s)) + " s";
       } else if (WIFSIGNALED(status)) {
@@ -148,14 +185,23 @@ std::vector<ScenarioResult> run_scenarios(
                   std::to_string(WEXITSTATUS(status)) + ")";
       }
       r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - child.started).count();
+      got.push_back(std::move(r));
     }
-    r.output = read_all(child.output_fd);
+    // The file's output goes with its first result.
+    got.front().output = read_all(child.output_fd) + got.front().output;
     close(child.result_fd);
     close(child.output_fd);
     ++done;
-    if (on_done) on_done(r, done, files.size());
+    for (auto& r : got) {
+      if (on_done) on_done(r, done, files.size());
+      results[child.index].push_back(std::move(r));
+    }
   }
-  return results;
+  std::vector<ScenarioResult> flat;
+  for (auto& rs : results) {
+    for (auto& r : rs) flat.push_back(std::move(r));
+  }
+  return flat;
 }
 
 }  // namespace amprig

@@ -9,6 +9,7 @@
 
 #include "scenario/config_tree.h"
 #include "scenario/decoder.h"
+#include "scenario/scenario_config.h"
 
 namespace amprig {
 
@@ -383,6 +384,8 @@ void decode_plant(const ConfigNode& node, Scenario& s) {
   }
 }
 
+}  // namespace
+
 Expectation decode_expectation(const std::string& signal, const ConfigNode& node,
                                const SourceRef& key_where, const std::string& path) {
   Expectation e;
@@ -448,6 +451,8 @@ Expectation decode_expectation(const std::string& signal, const ConfigNode& node
   return e;
 }
 
+namespace {
+
 void decode_steps(const ConfigNode& node, Scenario& s) {
   if (!node.is_sequence()) Decoder::fail(node.where, "steps", "expected a list of steps");
   for (std::size_t i = 0; i < node.items.size(); ++i) {
@@ -509,6 +514,8 @@ void decode_steps(const ConfigNode& node, Scenario& s) {
                    [](const Step& a, const Step& b) { return a.start_ns < b.start_ns; });
 }
 
+ConfigNode merge_bases(ConfigNode node, const std::string& base_dir, std::vector<std::string>& chain);
+
 ConfigNode load_with_bases(const std::string& path, std::vector<std::string>& chain) {
   const std::string canonical = std::filesystem::weakly_canonical(path).string();
   if (std::find(chain.begin(), chain.end(), canonical) != chain.end()) {
@@ -518,22 +525,7 @@ ConfigNode load_with_bases(const std::string& path, std::vector<std::string>& ch
   ConfigNode node = load_config_file(path);
   if (node.type == ConfigNode::Type::null) throw ScenarioError(SourceRef{path, 0}, "", "the file is empty");
   Decoder::require_map(node, "");
-  const ConfigNode* base = node.find("base");
-  if (base == nullptr) return node;
-  const std::string base_name = Decoder::scalar(*base, "base");
-  const auto base_path = std::filesystem::path(path).parent_path() / base_name;
-  if (!std::filesystem::exists(base_path)) {
-    Decoder::fail(base->where, "base", "no such file: " + base_path.string());
-  }
-  ConfigNode merged = merge_config(load_with_bases(base_path.string(), chain), node);
-  for (std::size_t i = 0; i < merged.fields.size(); ++i) {
-    if (merged.fields[i].first == "base") {
-      merged.fields.erase(merged.fields.begin() + static_cast<std::ptrdiff_t>(i));
-      merged.key_refs.erase(merged.key_refs.begin() + static_cast<std::ptrdiff_t>(i));
-      break;
-    }
-  }
-  return merged;
+  return merge_bases(std::move(node), std::filesystem::path(path).parent_path().string(), chain);
 }
 
 void apply_board_defaults(Scenario& s) {
@@ -559,6 +551,26 @@ void apply_board_defaults(Scenario& s) {
   s.mains.frequency_hz = board.nominal_frequency_hz;
 }
 
+// Merges `node` onto its `base:` file (a path relative to `base_dir`), recursively.
+ConfigNode merge_bases(ConfigNode node, const std::string& base_dir, std::vector<std::string>& chain) {
+  const ConfigNode* base = node.find("base");
+  if (base == nullptr) return node;
+  const std::string base_name = Decoder::scalar(*base, "base");
+  const auto base_path = std::filesystem::path(base_dir) / base_name;
+  if (!std::filesystem::exists(base_path)) {
+    Decoder::fail(base->where, "base", "no such file: " + base_path.string());
+  }
+  ConfigNode merged = merge_config(load_with_bases(base_path.string(), chain), node);
+  for (std::size_t i = 0; i < merged.fields.size(); ++i) {
+    if (merged.fields[i].first == "base") {
+      merged.fields.erase(merged.fields.begin() + static_cast<std::ptrdiff_t>(i));
+      merged.key_refs.erase(merged.key_refs.begin() + static_cast<std::ptrdiff_t>(i));
+      break;
+    }
+  }
+  return merged;
+}
+
 }  // namespace
 
 Scenario default_scenario(fw::Variant variant) {
@@ -572,18 +584,31 @@ Scenario default_scenario(fw::Variant variant) {
 Scenario load_scenario(const std::string& path) {
   std::vector<std::string> chain;
   const ConfigNode root = load_with_bases(path, chain);
+  // A base's id names the base: a file without its own id is named after the file.
+  const ConfigNode own = load_config_file(path);
+  const ConfigNode* id = own.find("scenario");
+  return scenario_from_merged(root, path,
+                              id ? Decoder::scalar(*id, "scenario")
+                                 : std::filesystem::path(path).stem().string());
+}
+
+Scenario scenario_from_config(const ConfigNode& root, const std::string& file,
+                              const std::string& base_dir) {
+  Decoder::require_map(root, "");
+  std::vector<std::string> chain;
+  const ConfigNode merged = merge_bases(root, base_dir, chain);
+  const ConfigNode* id = root.find("scenario");
+  return scenario_from_merged(merged, file, id ? Decoder::scalar(*id, "scenario") : "rig");
+}
+
+Scenario scenario_from_merged(const ConfigNode& root, const std::string& file,
+                              const std::string& id) {
   Decoder::check_keys(root, "",
                       {"scenario", "description", "seed", "device", "plant", "balancer", "network",
                        "steps", "duration", "check_period"});
   Scenario s;
-  s.file = path;
-  // A base's id names the base: a file without its own id is named after the file.
-  const ConfigNode own = load_config_file(path);
-  if (const auto* v = own.find("scenario")) {
-    s.id = Decoder::scalar(*v, "scenario");
-  } else {
-    s.id = std::filesystem::path(path).stem().string();
-  }
+  s.file = file;
+  s.id = id;
   if (const auto* v = root.find("description")) s.description = Decoder::scalar(*v, "description");
   if (const auto* v = root.find("seed")) {
     s.seed = static_cast<std::uint64_t>(Decoder::number_in(*v, "seed", 0, 9.0e15));

@@ -35,6 +35,8 @@ struct SourceRef {
 class ScenarioError : public std::runtime_error {
  public:
   ScenarioError(SourceRef where, std::string key, const std::string& message);
+  // An error already worded in full (relayed from another process).
+  explicit ScenarioError(const std::string& whole_message) : std::runtime_error(whole_message) {}
   const SourceRef& where() const { return m_where; }
   const std::string& key() const { return m_key; }
 

@@ -5,16 +5,10 @@
 #include <limits>
 #include <sstream>
 
+#include "scenario/expectation_check.h"
+
 namespace amprig {
 namespace {
-
-std::string format_time(SimTimeNs ns) {
-  std::ostringstream s;
-  s.setf(std::ios::fixed);
-  s.precision(3);
-  s << static_cast<double>(ns) * 1e-9 << " s";
-  return s.str();
-}
 
 sc_core::sc_time to_sc_time(SimTimeNs ns) {
   return sc_core::sc_time(static_cast<double>(ns), sc_core::SC_NS);
@@ -27,8 +21,9 @@ SimTimeNs now_ns() {
 
 }  // namespace
 
-StepRunner::StepRunner(const sc_core::sc_module_name& name, Rig& rig, ScenarioResult& result)
-    : sc_core::sc_module(name), m_rig(rig), m_result(result) {
+StepRunner::StepRunner(const sc_core::sc_module_name& name, Rig& rig, ScenarioResult& result,
+                       bool stop_at_end)
+    : sc_core::sc_module(name), m_rig(rig), m_result(result), m_stop_at_end(stop_at_end) {
   validate();
   SC_HAS_PROCESS(StepRunner);
   SC_THREAD(run);
@@ -57,35 +52,7 @@ void StepRunner::validate() const {
         throw ScenarioError(a.where, key, e.what());
       }
     }
-    for (const Expectation& e : step.expects) {
-      const std::string key = "expect." + e.signal;
-      const Signal& s = lookup(e.signal, e.where, key);
-      if (e.kind == Expectation::Kind::exact) {
-        try {
-          parse_value(s, e.exact);
-        } catch (const std::invalid_argument& err) {
-          throw ScenarioError(e.where, key, err.what());
-        }
-        continue;
-      }
-      if (e.kind == Expectation::Kind::contains) {
-        if (s.type == SignalType::number || s.type == SignalType::boolean) {
-          throw ScenarioError(e.where, key, "contains needs a text or choice signal");
-        }
-        continue;
-      }
-      if (s.type != SignalType::number) {
-        throw ScenarioError(e.where, key,
-                            "a tolerance or range needs a numeric signal; " + e.signal + " is " +
-                                describe_type(s));
-      }
-      if (e.kind == Expectation::Kind::tolerance && !e.value) {
-        const Signal& ref = lookup(e.value_signal, e.where, key + ".value");
-        if (ref.type != SignalType::number) {
-          throw ScenarioError(e.where, key + ".value", e.value_signal + " is not a numeric signal");
-        }
-      }
-    }
+    for (const Expectation& e : step.expects) validate_expectation(signals, e);
   }
 }
 
@@ -99,95 +66,12 @@ void StepRunner::apply_sets(const Step& step) {
   }
 }
 
-bool StepRunner::holds(const Expectation& e, std::string& actual, std::string& expected) {
-  const Signal* signal = m_rig.signals().find(e.signal);
-  if (signal == nullptr) {
-    try {
-      m_rig.signals().at(e.signal);
-    } catch (const std::out_of_range& err) {
-      throw ScenarioError(e.where, "expect." + e.signal, err.what());
-    }
-  }
-  const Value value = signal->get();
-  actual = to_string(value);
-  expected = e.describe();
-  if (e.kind == Expectation::Kind::exact) {
-    Value want;
-    try {
-      want = parse_value(*signal, e.exact);
-    } catch (const std::invalid_argument& err) {
-      throw ScenarioError(e.where, "expect." + e.signal, err.what());
-    }
-    return want == value;
-  }
-  if (e.kind == Expectation::Kind::contains) {
-    return actual.find(e.exact) != std::string::npos;
-  }
-  if (signal->type != SignalType::number) {
-    throw ScenarioError(e.where, "expect." + e.signal,
-                        "a tolerance or range needs a numeric signal; " + e.signal + " is " +
-                            describe_type(*signal));
-  }
-  const double x = std::get<double>(value);
-  switch (e.kind) {
-    case Expectation::Kind::tolerance: {
-      double target = 0;
-      if (e.value) {
-        target = *e.value;
-      } else {
-        const Signal* ref = m_rig.signals().find(e.value_signal);
-        if (ref == nullptr || ref->type != SignalType::number) {
-          throw ScenarioError(e.where, "expect." + e.signal + ".value",
-                              "'" + e.value_signal + "' is neither a number nor a numeric signal");
-        }
-        target = std::get<double>(ref->get());
-      }
-      const double bound = e.tolerance_pct > 0 ? std::abs(target) * e.tolerance_pct / 100
-                                               : e.tolerance_abs;
-      std::ostringstream s;
-      s.precision(6);
-      s << expected;
-      if (!e.value) s << " (= " << target << ")";
-      s << " [" << target - bound << ", " << target + bound << "]";
-      expected = s.str();
-      std::ostringstream a;
-      a.precision(6);
-      a << x;
-      if (target != 0) a << " (" << std::showpos << (x - target) / std::abs(target) * 100 << " %)";
-      actual = a.str();
-      return std::abs(x - target) <= bound;
-    }
-    case Expectation::Kind::range:
-      return (!e.min || x >= *e.min) && (!e.max || x <= *e.max);
-    case Expectation::Kind::not_between:
-      return !(x > e.low && x < e.high);
-    case Expectation::Kind::exact:
-    case Expectation::Kind::contains:
-      break;
-  }
-  return false;
-}
-
 bool StepRunner::check(const Step& step, std::vector<Failure>& failures) {
   failures.clear();
   for (const auto& e : step.expects) {
     std::string actual, expected;
-    if (holds(e, actual, expected)) continue;
-    Failure f;
-    f.where = e.where.str();
-    f.signal = e.signal;
-    f.expected = expected;
-    f.actual = actual;
-    f.time_s = static_cast<double>(now_ns()) / 1e9;
-    std::string when = "at " + format_time(now_ns());
-    if (step.kind == Step::Kind::within) {
-      when = "nowhere in [" + format_time(step.start_ns) + ", " + format_time(step.end_ns) + "]";
-    } else if (step.kind == Step::Kind::during) {
-      when = "at " + format_time(now_ns()) + " during [" + format_time(step.start_ns) + ", " +
-             format_time(step.end_ns) + "]";
-    }
-    f.message = f.where + ": " + e.signal + " " + when + ": expected " + expected + ", actual " + actual;
-    failures.push_back(std::move(f));
+    if (expectation_holds(m_rig.signals(), e, actual, expected)) continue;
+    failures.push_back(make_failure(e, step.kind, step.start_ns, step.end_ns, now_ns(), expected, actual));
   }
   return failures.empty();
 }
@@ -249,7 +133,7 @@ void StepRunner::run() {
       }
     }
     const SimTimeNs now = now_ns();
-    if (scenario.duration_ns > now) wait(to_sc_time(scenario.duration_ns - now));
+    if (m_stop_at_end && scenario.duration_ns > now) wait(to_sc_time(scenario.duration_ns - now));
     m_result.outcome =
         m_result.failed == 0 ? ScenarioResult::Outcome::passed : ScenarioResult::Outcome::failed;
   } catch (const ScenarioError& e) {
@@ -257,7 +141,7 @@ void StepRunner::run() {
     m_result.error = e.what();
   }
   m_result.sim_s = sc_core::sc_time_stamp().to_seconds();
-  sc_core::sc_stop();
+  if (m_stop_at_end) sc_core::sc_stop();
 }
 
 }  // namespace amprig

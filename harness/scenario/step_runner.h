@@ -10,7 +10,10 @@ namespace amprig {
 
 class StepRunner : public sc_core::sc_module {
  public:
-  StepRunner(const sc_core::sc_module_name& name, Rig& rig, ScenarioResult& result);
+  // `stop_at_end`: end the simulation after the last step and the scenario's duration (a YAML
+  // run); otherwise the steps just run out and time goes on (a Python session).
+  StepRunner(const sc_core::sc_module_name& name, Rig& rig, ScenarioResult& result,
+             bool stop_at_end = true);
 
  private:
   struct StepState {
@@ -27,11 +30,11 @@ class StepRunner : public sc_core::sc_module {
   void apply_sets(const Step& step);
   // Evaluates every expectation of `step`; fills `failures` with those that do not hold now.
   bool check(const Step& step, std::vector<Failure>& failures);
-  bool holds(const Expectation& e, std::string& actual, std::string& expected);
   void record(const std::vector<Failure>& failures);
 
   Rig& m_rig;
   ScenarioResult& m_result;
+  bool m_stop_at_end;
 };
 
 }  // namespace amprig

@@ -16,7 +16,16 @@ namespace {
 
 // A Python value (dict, list, scalar) as a scenario tree; every node is placed at `where`, the
 // Python line that gave it, so that errors name that line and the key.
-ConfigNode to_config(const py::handle& obj, const SourceRef& where, const std::string& path) {
+// A numpy scalar (np.int64, np.float32, np.bool_, np.str_ ...) as the Python value it holds.
+py::object native(const py::handle& obj) {
+  if (py::hasattr(obj, "dtype") && py::hasattr(obj, "item") && !py::hasattr(obj, "__len__")) {
+    return obj.attr("item")();
+  }
+  return py::reinterpret_borrow<py::object>(obj);
+}
+
+ConfigNode to_config(const py::handle& raw, const SourceRef& where, const std::string& path) {
+  const py::object obj = native(raw);
   ConfigNode node;
   node.where = where;
   if (obj.is_none()) return node;
@@ -61,7 +70,8 @@ py::object to_python(const Value& v) {
   return py::str(std::get<std::string>(v));
 }
 
-Value from_python(const py::handle& obj, const std::string& name) {
+Value from_python(const py::handle& raw, const std::string& name) {
+  const py::object obj = native(raw);
   if (py::isinstance<py::bool_>(obj)) return obj.cast<bool>();
   if (py::isinstance<py::int_>(obj) || py::isinstance<py::float_>(obj)) return obj.cast<double>();
   if (py::isinstance<py::str>(obj)) return obj.cast<std::string>();
@@ -79,6 +89,26 @@ py::dict failure_dict(const Failure& f) {
   d["message"] = f.message;
   return d;
 }
+
+// A long wait for the rig without the GIL, so that other Python threads run; a signal whose
+// Python handler raises (Ctrl-C) stops the wait: the rig is closed and the handler's exception
+// goes up. Python runs signal handlers on the main thread only.
+class InterruptibleWait {
+ public:
+  InterruptibleWait() : m_check([] {
+      py::gil_scoped_acquire gil;
+      return PyErr_CheckSignals() != 0;
+    }) {
+    RigProcess::set_interrupt_check(&m_check);
+  }
+  ~InterruptibleWait() { RigProcess::set_interrupt_check(nullptr); }
+  InterruptibleWait(const InterruptibleWait&) = delete;
+  InterruptibleWait& operator=(const InterruptibleWait&) = delete;
+
+ private:
+  std::function<bool()> m_check;
+  py::gil_scoped_release m_release;
+};
 
 Step::Kind step_kind(const std::string& kind) {
   if (kind == "at") return Step::Kind::at;
@@ -126,14 +156,18 @@ void define_core(py::module_& m) {
       .def("run",
            [](RigProcess& r, double seconds) {
              std::vector<Failure> failed;
+             bool interrupted = false;
              {
-               py::gil_scoped_release release;
+               InterruptibleWait wait;
                try {
                  r.run(seconds);
                } catch (const ExpectationFailed& e) {
                  failed = e.failures();
+               } catch (const RigInterrupted&) {
+                 interrupted = true;
                }
              }
+             if (interrupted) throw py::error_already_set();  // the signal handler's exception
              py::list out;
              for (const auto& f : failed) out.append(failure_dict(f));
              return out;
@@ -203,10 +237,16 @@ void define_core(py::module_& m) {
              // An unknown signal is a KeyError in Python, not a malformed expectation.
              r.get(signal);
              CheckOutcome o;
+             bool interrupted = false;
              {
-               py::gil_scoped_release release;
-               o = r.check(e, step_kind(kind), window_s);
+               InterruptibleWait wait;
+               try {
+                 o = r.check(e, step_kind(kind), window_s);
+               } catch (const RigInterrupted&) {
+                 interrupted = true;
+               }
              }
+             if (interrupted) throw py::error_already_set();
              if (o.held) return py::none();
              return failure_dict(o.failure);
            },

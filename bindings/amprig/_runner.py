@@ -38,7 +38,11 @@ class _Collector:
         if item.function.__doc__ and not r["description"]:
             r["description"] = " ".join(item.function.__doc__.split())
         r["wall_s"] += report.duration
-        if report.skipped:
+        if report.skipped and hasattr(report, "wasxfail"):
+            # An expected failure that failed as expected: that is what was asserted.
+            r["description"] = (r["description"] + " " if r["description"] else "") + f"(xfail: {report.wasxfail})"
+        elif report.skipped:
+            # A scenario that did not run is not a pass.
             r["outcome"] = "error"
             r["error"] = f"skipped: {report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr}"
         elif report.failed:

@@ -35,7 +35,27 @@ def pytest_pycollect_makeitem(collector, name, obj):
     return None
 
 
-def _build(config, node):
+def _config_line(node):
+    """The line a dict configuration comes from: the test's `rig` marker, else the module's
+    `CONFIG =`, else the test's `def`."""
+    function = getattr(node, "function", None)
+    module = getattr(node, "module", None)
+    try:
+        if node.get_closest_marker("rig") is not None and function is not None:
+            lines, first = inspect.getsourcelines(function)
+            for k, text in enumerate(lines):
+                if "mark.rig" in text:
+                    return first + k
+        if module is not None and hasattr(module, "CONFIG"):
+            for k, text in enumerate(inspect.getsourcelines(module)[0]):
+                if text.startswith("CONFIG") and text[6:].lstrip().startswith("="):
+                    return k + 1
+    except (OSError, TypeError):
+        pass
+    return function.__code__.co_firstlineno if function is not None else 0
+
+
+def _build(config, node, where=None):
     test_file = pathlib.Path(str(node.fspath))
     if isinstance(config, (str, os.PathLike)):
         path = pathlib.Path(config)
@@ -43,8 +63,7 @@ def _build(config, node):
             path = test_file.parent / path
         return amprig.Rig.from_yaml(path)
     if config is None or isinstance(config, dict):
-        line = getattr(getattr(node, "function", None), "__code__", None)
-        return amprig.Rig(config or {}, _where=(str(test_file), line.co_firstlineno if line else 0))
+        return amprig.Rig(config or {}, _where=where or (str(test_file), _config_line(node)))
     raise TypeError(f"a rig configuration is a YAML path or a dict, not {type(config).__name__}")
 
 
@@ -70,7 +89,8 @@ def make_rig(request):
     built = []
 
     def make(config=None):
-        r = _build({} if config is None else config, request.node)
+        # A dict names the line of this call in errors.
+        r = _build({} if config is None else config, request.node, where=amprig.rig._caller())
         built.append(r)
         return r
 

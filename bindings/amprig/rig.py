@@ -49,7 +49,7 @@ class Rig:
             raise ValueError(f"run() takes a non-negative number of seconds, not {seconds}")
         before = self._time_s
         failures = self._process.run(float(seconds))
-        self._time_s = self._process.time_s()
+        self._time_s = self._now()
         stats["sim_s"] += self._time_s - before
         if failures:
             raise ExpectationError(failures[0], failures[1:])
@@ -57,8 +57,11 @@ class Rig:
 
     @property
     def time_s(self):
-        """Simulated time, in seconds."""
+        """Simulated time, in seconds (the rig keeps whole nanoseconds)."""
         return self._time_s
+
+    def _now(self):
+        return round(self._process.time_s(), 9)
 
     # -- signals -----------------------------------------------------------------------------
     def __getitem__(self, name):
@@ -119,7 +122,7 @@ class Rig:
         stats["expectations"] += 1
         before = self._time_s
         failure = self._process.check(name, spec, kind, float(window), file, line)
-        self._time_s = self._process.time_s()
+        self._time_s = self._now()
         stats["sim_s"] += self._time_s - before
         if failure is not None:
             raise ExpectationError(failure)

@@ -1,5 +1,6 @@
 // The `amprig` program: run scenarios, list signals and faults, benchmark.
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -242,11 +243,80 @@ int command_signals(const std::vector<std::string>& args, bool faults_only) {
     width = std::max(width, s->name.size());
     type_width = std::max(type_width, describe_type(*s).size());
   }
+  if (!faults_only) {
+    for (const auto* s : rig.signals().all()) {
+      std::cout << std::left << std::setw(static_cast<int>(width) + 2) << s->name
+                << std::setw(static_cast<int>(type_width) + 2) << describe_type(*s)
+                << std::setw(10) << (s->settable() ? "settable" : "read") << s->description
+                << "\n";
+    }
+    return 0;
+  }
+  // The catalogue: by group, each fault with its value type and unit, what it accepts, and
+  // what it does (wrapped under it).
+  constexpr std::size_t kWidth = 100;
+  constexpr std::size_t kIndent = 6;
+  std::vector<const Signal*> faults;
+  std::size_t name_w = 0, type_w = 0;
   for (const auto* s : rig.signals().all()) {
-    if (faults_only && !s->fault) continue;
-    std::cout << std::left << std::setw(static_cast<int>(width) + 2) << s->name
-              << std::setw(static_cast<int>(type_width) + 2) << describe_type(*s) << std::setw(10)
-              << (s->settable() ? "settable" : "read") << s->description << "\n";
+    if (!s->fault) continue;
+    faults.push_back(s);
+    name_w = std::max(name_w, s->name.size());
+  }
+  const auto value_type = [](const Signal& s) {
+    switch (s.type) {
+      case SignalType::number:
+        return s.unit.empty() ? std::string("number") : "number [" + s.unit + "]";
+      case SignalType::boolean:
+        return std::string("bool");
+      case SignalType::choice:
+        return std::string("choice");
+      case SignalType::text:
+        return std::string("text");
+    }
+    return std::string();
+  };
+  for (const auto* s : faults) type_w = std::max(type_w, value_type(*s).size());
+  // Numbers in names in their numeric order: mains.h2_pct before mains.h10_pct.
+  const auto natural_less = [](const std::string& a, const std::string& b) {
+    std::size_t i = 0, j = 0;
+    while (i < a.size() && j < b.size()) {
+      if (std::isdigit(static_cast<unsigned char>(a[i])) &&
+          std::isdigit(static_cast<unsigned char>(b[j]))) {
+        std::size_t ie = i, je = j;
+        while (ie < a.size() && std::isdigit(static_cast<unsigned char>(a[ie]))) ++ie;
+        while (je < b.size() && std::isdigit(static_cast<unsigned char>(b[je]))) ++je;
+        // Whole numbers without leading zeros: the shorter is the smaller.
+        const std::string x = a.substr(i, ie - i), y = b.substr(j, je - j);
+        if (x.size() != y.size()) return x.size() < y.size();
+        if (x != y) return x < y;
+        i = ie;
+        j = je;
+      } else {
+        if (a[i] != b[j]) return a[i] < b[j];
+        ++i;
+        ++j;
+      }
+    }
+    return a.size() - i < b.size() - j;
+  };
+  std::sort(faults.begin(), faults.end(),
+            [&](const Signal* x, const Signal* y) { return natural_less(x->name, y->name); });
+  std::cout << faults.size() << " faults" << (args.empty() ? "" : " in " + args[0] + "'s rig")
+            << ". Set one in a step (set: { name: value }) or for a while (faults: [{ name, value, "
+               "at, duration }]).\n";
+  for (const char* group : kFaultGroups) {
+    std::size_t count = 0;
+    for (const auto* s : faults) count += s->group == group ? 1 : 0;
+    if (count == 0) continue;
+    std::cout << "\n" << group << " (" << count << ")\n";
+    for (const auto* s : faults) {
+      if (s->group != group) continue;
+      std::cout << "  " << std::left << std::setw(static_cast<int>(name_w) + 2) << s->name
+                << std::setw(static_cast<int>(type_w) + 2) << value_type(*s) << describe_range(*s)
+                << "\n"
+                << std::string(kIndent, ' ') << wrap(s->description, kIndent, kWidth);
+    }
   }
   return 0;
 }

@@ -71,8 +71,14 @@ void print_summary(std::ostream& out, const std::vector<ScenarioResult>& results
     if (!any_problem) out << "\n";
     any_problem = true;
     out << to_string(r.outcome) << " " << r.id << " (" << r.file << ")\n";
-    if (!r.error.empty()) out << "  " << r.error << "\n";
-    for (const auto& f : r.failures) out << "  " << f.message << "\n";
+    // Every line of a several-line message indented under its scenario.
+    auto indented = [&](const std::string& text) {
+      std::istringstream lines(text);
+      std::string line;
+      while (std::getline(lines, line)) out << "  " << line << "\n";
+    };
+    if (!r.error.empty()) indented(r.error);
+    for (const auto& f : r.failures) indented(f.message);
     if (r.outcome == ScenarioResult::Outcome::error && !r.output.empty()) {
       out << "  output:\n";
       std::istringstream lines(r.output);

@@ -1,5 +1,7 @@
 #include "report/vcd_tracer.h"
 
+#include "rig/sim_order.h"
+
 #include <algorithm>
 #include <sstream>
 #include <stdexcept>
@@ -143,11 +145,11 @@ void VcdWriter::sample(double time_s, bool force) {
 }
 
 void VcdTracer::run() {
-  wait(sc_core::SC_ZERO_TIME);
+  settle_for_observers();
   m_writer.sample(sc_core::sc_time_stamp().to_seconds(), true);
   for (;;) {
     wait(m_period);
-    wait(sc_core::SC_ZERO_TIME);
+    settle_for_observers();
     m_writer.sample(sc_core::sc_time_stamp().to_seconds(), false);
     m_writer.flush();
   }

@@ -45,7 +45,6 @@ Balancing::Balancing(const Scenario& scenario, models::ConnectionPoint& plant,
       m_network(network),
       m_included(scenario.balancer.settings.chargers_included_in_measurements),
       m_balancer(scenario.balancer.settings) {
-  double slowest_s = 0;
   for (std::size_t i = 0; i < scenario.chargers.size(); ++i) {
     const ChargerSetup& setup = scenario.chargers[i];
     // Each link draws its own random numbers, derived from the scenario's seed.
@@ -53,12 +52,20 @@ Balancing::Balancing(const Scenario& scenario, models::ConnectionPoint& plant,
     m_stations.push_back(std::make_unique<Station>(setup, seed));
     auto& charger = *m_stations.back()->charger;
     (m_included ? plant.sources : plant.unmetered).bind(charger.out);
-    slowest_s = std::max(slowest_s, setup.link.latency_s + setup.link.jitter_s +
-                                        setup.charger.car.response_delay_s);
   }
+  update_grace();
+}
+
+void Balancing::update_grace() {
   // After the offline caps fall due, the balancer needs up to a cycle to decide, the setpoint
   // a link's delay to arrive, and the car its response delay to follow; the rig's poll adds one
   // tick on each side.
+  double slowest_s = 0;
+  for (const auto& st : m_stations) {
+    const auto& link = st->downlink.config();
+    slowest_s = std::max(slowest_s, link.latency_s + link.jitter_s +
+                                        st->charger->config().car.response_delay_s);
+  }
   m_grace_s = m_setup.cycle_s + slowest_s + 2 * Rig::kPollPeriodS;
 }
 
@@ -292,10 +299,28 @@ void Balancing::register_signals(SignalRegistry& signals) {
                           [st](bool v) { st->downlink.config().down = v; }, true));
     signals.add(make_number(base + "link.latency_s", "s", "one-way latency of the charger's link",
                             [st] { return st->downlink.config().latency_s; },
-                            [st](double v) { st->downlink.config().latency_s = v; }, true, 0, 600));
+                            [this, st](double v) {
+                              st->downlink.config().latency_s = v;
+                              update_grace();
+                            },
+                            true, 0, 600));
     signals.add(make_number(base + "link.loss_pct", "%", "share of setpoints lost on the charger's link",
                             [st] { return st->downlink.config().loss_pct; },
                             [st](double v) { st->downlink.config().loss_pct = v; }, true, 0, 100));
+    signals.add(make_bool(base + "car_ignores_limit",
+                          "the car draws its maximum whatever limit it is offered, while the "
+                          "charger lets it charge (fault)",
+                          [c] { return c->config().car.ignores_limit; },
+                          [c](bool v) { c->set_car_ignores_limit(v, sc_core::sc_time_stamp().to_seconds()); }, true));
+    signals.add(make_number(base + "car_delay_s", "s",
+                            "how long the car takes to follow a new limit (IEC 61851-1 allows "
+                            "5 s; longer is a slow car, fault)",
+                            [c] { return c->config().car.response_delay_s; },
+                            [this, c](double v) {
+                              c->set_car_response_delay(v, sc_core::sc_time_stamp().to_seconds());
+                              update_grace();
+                            },
+                            true, 0, 600));
     signals.add(make_number(base + "setpoint_changes", "", "times the received setpoint changed",
                             [st] { return static_cast<double>(st->setpoint_changes); }));
     signals.add(make_number(base + "pauses", "", "times the car went from charging to paused",

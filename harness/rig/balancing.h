@@ -61,6 +61,8 @@ class Balancing {
   void step_balancer(double now_s);
   void check(double now_s);
   bool link_up(const Station& s, double now_s) const;
+  // The checks' grace after the offline caps fall due, from the links and cars as they are now.
+  void update_grace();
   // The grid phase each charger phase lands on, in the balancer's group-phase indices.
   std::array<std::uint8_t, 3> group_rotation(const models::ChargerConfig& c) const;
 

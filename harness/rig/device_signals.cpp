@@ -88,15 +88,19 @@ void Rig::register_device_signals() {
       "device.power", {"on", "off"}, "the device's supply (fault: power cut)",
       [this] { return std::string(m_powered ? "on" : "off"); },
       [this](const std::string& v) {
-        if (v == "on" && !m_powered) power_on();
-        if (v == "off") power_off();
+        m_supply_on = v == "on";
+        // Back on during a brown-out: the device starts when the dip ends.
+        if (m_supply_on && !m_powered && !in_brownout()) power_on();
+        if (!m_supply_on) power_off();
       },
       true));
-  m_signals.add(make_number(
+  Signal power_cut = make_number(
       "nvm.power_cut_after_bytes", "B",
       "arms a power cut after this many more NVM bytes are written (-1: disarmed; fault)",
       [this] { return static_cast<double>(m_nvm.armed_power_cut()); },
-      [this](double v) { m_nvm.arm_power_cut(static_cast<long>(v)); }, true, -1, 1e6));
+      [this](double v) { m_nvm.arm_power_cut(static_cast<long>(v)); }, true, -1, 1e6);
+  power_cut.integer = true;
+  m_signals.add(std::move(power_cut));
   m_signals.add(make_number("nvm.bytes_programmed", "B", "NVM bytes programmed or erased so far",
                             [this] { return static_cast<double>(m_nvm.bytes_programmed()); }));
 

@@ -83,6 +83,10 @@ fw::Status RamNvm::erase_page(std::size_t offset) {
   return fw::Status::ok;
 }
 
+void RamNvm::flip_bits(std::size_t offset, std::uint8_t mask) {
+  if (offset < m_data.size()) m_data[offset] ^= mask;
+}
+
 void SimLog::write(fw::hal::LogLevel level, const char* message) {
   LogLevel l = LogLevel::info;
   switch (level) {

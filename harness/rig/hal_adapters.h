@@ -56,6 +56,9 @@ class RamNvm final : public fw::hal::Nvm {
   fw::Status read(std::size_t offset, fw::Span<std::uint8_t> out) override;
   fw::Status write(std::size_t offset, fw::Span<const std::uint8_t> data) override;
   fw::Status erase_page(std::size_t offset) override;
+  // Corruption (a fault, not an operation of the flash): XORs `mask` into the byte at
+  // `offset`, spending no write and no power-cut budget.
+  void flip_bits(std::size_t offset, std::uint8_t mask);
 
  private:
   // False when the power is (or has just been) cut: the byte is not written.

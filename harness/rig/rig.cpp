@@ -1,5 +1,7 @@
 #include "rig/rig.h"
 
+#include "rig/sim_order.h"
+
 #include <cmath>
 #include <cstdio>
 
@@ -85,9 +87,17 @@ Rig::Rig(const sc_core::sc_module_name& name, const Scenario& scenario)
   const std::array<models::VoltageDivider*, 3> terminal{m_dividers[0].get(), m_dividers[1].get(),
                                                         m_dividers[2].get()};
   for (auto& divider : m_dividers) divider->link_terminal(terminal);
+  for (int k = 0; k < 3; ++k) {
+    const auto& d = scenario.dividers[k];
+    m_plant.set_terminal_admittance(static_cast<models::Phase>(k),
+                                    d.connected ? 1 / (d.top_ohm + d.bottom_ohm) : 0.0);
+  }
   register_signals();
   SC_HAS_PROCESS(Rig);
   SC_THREAD(main_loop);
+  SC_METHOD(end_brownout);
+  sensitive << m_brownout_end;
+  dont_initialize();
 }
 
 void Rig::power_on() {
@@ -111,6 +121,32 @@ void Rig::power_off() {
   log_line(LogLevel::info, name(), "power off");
 }
 
+void Rig::supply_failed() {
+  m_supply_on = false;
+  power_off();
+}
+
+void Rig::brownout(double ms) {
+  m_brownout_end.cancel();
+  if (!(ms > 0)) {
+    if (in_brownout()) end_brownout();
+    return;
+  }
+  if (!m_supply_on) return;  // switched off: nothing to dip
+  m_brownout_until = sc_core::sc_time_stamp() + sc_core::sc_time(ms, sc_core::SC_MS);
+  m_brownout_until_s = m_brownout_until.to_seconds();
+  log_line(LogLevel::info, name(), "brown-out for " + std::to_string(ms) + " ms");
+  power_off();
+  m_brownout_end.notify(sc_core::sc_time(ms, sc_core::SC_MS));
+}
+
+void Rig::end_brownout() {
+  if (!in_brownout()) return;
+  m_brownout_until_s = -1;
+  log_line(LogLevel::info, name(), "supply back above the reset threshold");
+  if (m_supply_on && !m_powered) power_on();
+}
+
 void Rig::apply_settings(const fw::InstallationSettings& settings) {
   if (!m_powered) {
     m_settings_result = "device off";
@@ -120,7 +156,7 @@ void Rig::apply_settings(const fw::InstallationSettings& settings) {
   if (m_nvm.power_cut()) {
     // The supply failed while the settings were being written.
     m_settings_result = "power cut";
-    power_off();
+    supply_failed();
     return;
   }
   m_settings_result = r.reason == nullptr ? "applied" : std::string("rejected: ") + r.reason;
@@ -131,9 +167,10 @@ void Rig::main_loop() {
   const sc_core::sc_time period(kPollPeriodS, sc_core::SC_SEC);
   for (;;) {
     wait(period);
+    wait_for_plant();
     if (m_powered) m_firmware.poll();
     if (m_balancing) m_balancing->tick(sc_core::sc_time_stamp().to_seconds());
-    if (m_nvm.power_cut()) power_off();
+    if (m_nvm.power_cut() && m_powered) supply_failed();
     // A melted fuse takes its phase away from everything downstream of it.
     for (int k = 0; k < 3; ++k) {
       const auto phase = static_cast<models::Phase>(k);
@@ -148,10 +185,12 @@ void Rig::main_loop() {
 const models::PhaseTruth& Rig::truth(models::Phase phase) {
   const auto now = sc_core::sc_time_stamp();
   const auto delta = sc_core::sc_delta_count();
-  if (now != m_truth_time || delta != m_truth_delta) {
+  // A set in this very instant (a step's, after another step looked) changes the truth too.
+  if (now != m_truth_time || delta != m_truth_delta || m_signals.sets() != m_truth_sets) {
     for (int k = 0; k < 3; ++k) m_truth[k] = m_plant.truth(static_cast<models::Phase>(k));
     m_truth_time = now;
     m_truth_delta = delta;
+    m_truth_sets = m_signals.sets();
   }
   return m_truth[phase];
 }
@@ -223,9 +262,11 @@ void Rig::register_signals() {
     number(plant + "energy_export_wh", "Wh", "true exported energy since the start",
            [this, phase] { return m_plant.energy_export_wh(phase); });
 
-    number("mains." + p + ".level", "", "sag (<1) / swell (>1) factor of this phase",
+    number("mains." + p + ".level", "",
+           "this phase's voltage as a factor of nominal: sag (<1, the residual voltage), swell "
+           "(>1), interruption (0: nothing drawn from it)",
            [this, k] { return m_mains.config().level[k]; },
-           [this, k](double v) { m_mains.config().level[k] = v; }, false, Range{0, 2});
+           [this, k](double v) { m_mains.config().level[k] = v; }, true, Range{0, 2});
     boolean("mains." + p + ".lost", "phase lost upstream (fault)",
             [this, k] { return m_mains.config().lost[k]; },
             [this, k](bool v) { m_mains.config().lost[k] = v; }, true);
@@ -242,12 +283,23 @@ void Rig::register_signals() {
     number(ct + ".ratio_error_pct", "%", "CT ratio error, + reads high",
            [c] { return c->config().ratio_error_pct; },
            [c](double v) { c->config().ratio_error_pct = v; }, true, Range{-20, 20});
+    number(ct + ".saturation_current_a", "A",
+           "primary RMS current (sine, nominal frequency) at which the core saturates; lower it "
+           "and a large current reads low and distorted (fault)",
+           [c] { return c->config().saturation_current_a; },
+           [c](double v) { c->config().saturation_current_a = v; }, true, Range{0.1, 1e5});
     boolean(ct + ".saturated", "the CT core saturated in the last block",
             [c] { return c->saturated(); });
 
     auto* d = m_dividers[k].get();
     boolean("voltage." + p + ".connected", "phase wired to the voltage terminal (fault if not)",
-            [d] { return d->config().connected; }, [d](bool v) { d->config().connected = v; }, true);
+            [d] { return d->config().connected; },
+            [this, d, phase](bool v) {
+              d->config().connected = v;
+              m_plant.set_terminal_admittance(
+                  phase, v ? 1 / (d->config().top_ohm + d->config().bottom_ohm) : 0.0);
+            },
+            true);
   }
 
   number("meter.frequency_hz", "Hz", "mains frequency the firmware measured",
@@ -268,8 +320,9 @@ void Rig::register_signals() {
 
   number("mains.voltage_v", "V", "nominal RMS phase voltage", [this] { return m_mains.config().voltage_v; },
          [this](double v) { m_mains.config().voltage_v = v; }, false, Range{0, 500});
-  number("mains.frequency_hz", "Hz", "mains frequency", [this] { return m_mains.config().frequency_hz; },
-         [this](double v) { m_mains.config().frequency_hz = v; }, false, Range{45, 65});
+  number("mains.frequency_hz", "Hz", "mains frequency; set: a frequency step (fault)",
+         [this] { return m_mains.config().frequency_hz; },
+         [this](double v) { m_mains.config().frequency_hz = v; }, true, Range{45, 65});
 
   for (auto& load : m_loads) {
     auto* l = load.get();
@@ -285,13 +338,15 @@ void Rig::register_signals() {
   number("adc.offset_lsb", "LSB", "offset added to every ADC channel (fault)",
          [this] { return m_adc.config().offset_lsb; },
          [this](double v) { m_adc.config().offset_lsb = v; }, true, Range{-30000, 30000});
-  number("adc.noise_lsb_rms", "LSB", "ADC noise per sample",
+  number("adc.noise_lsb_rms", "LSB",
+         "RMS noise added to every sample of every channel, seeded from the scenario's seed",
          [this] { return m_adc.config().noise_lsb_rms; },
          [this](double v) { m_adc.config().noise_lsb_rms = v; }, true, Range{0, 1000});
   number("adc.gain_error_pct", "%", "ADC gain error (fault)",
          [this] { return m_adc.config().gain_error_pct; },
          [this](double v) { m_adc.config().gain_error_pct = v; }, true, Range{-20, 20});
-  number("adc.clipped_samples", "", "samples clipped at the ADC's rails since start",
+  number("adc.clipped_samples", "",
+         "samples clipped at the ADC's rails or the front end's swing (adc.clip_lsb) since start",
          [this] { return static_cast<double>(m_adc.clipped_samples()); });
 
   const auto led = [this](fw::hal::LedId id) { return std::string(to_string(m_leds.colour(id))); };
@@ -306,6 +361,7 @@ void Rig::register_signals() {
   number("sim.time_s", "s", "simulated time", [] { return sc_core::sc_time_stamp().to_seconds(); });
   register_device_signals();
   register_network_signals();
+  register_fault_signals();
   if (m_balancing) m_balancing->register_signals(m_signals);
 }
 

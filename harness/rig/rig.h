@@ -40,16 +40,27 @@ class Rig : public sc_core::sc_module {
   // How often the firmware's main loop runs.
   static constexpr double kPollPeriodS = 0.005;
 
+
  private:
   void main_loop();  // SC_THREAD: power-on, then the firmware's periodic work
   void power_on();
   void power_off();
+  // The supply itself fails (a cut during an NVM write): off until device.power is set on.
+  void supply_failed();
+  // The supply dips below the device's reset threshold for `ms` from now (0: ends a dip).
+  void brownout(double ms);
+  void end_brownout();  // SC_METHOD on m_brownout_end
+  bool in_brownout() const { return m_brownout_until_s >= 0; }
+  // Flips m_nvm_corrupt_mask at m_nvm_corrupt_byte of the record slots `target` names
+  // (settings.newest, wifi.both, ...).
+  void corrupt_nvm(const std::string& target);
   // Applies one field of the Installation tab through the firmware, as the admin
   // interface does; the outcome is kept for settings.last_result.
   void apply_settings(const fw::InstallationSettings& settings);
   void register_signals();
   void register_device_signals();
   void register_network_signals();
+  void register_fault_signals();
 
   Scenario m_scenario;
   SignalRegistry m_signals;
@@ -76,10 +87,18 @@ class Rig : public sc_core::sc_module {
   std::optional<std::string> m_wifi_form_ssid;
   std::optional<std::string> m_wifi_form_password;
   bool m_powered = true;
+  bool m_supply_on = true;         // device.power: the supply is switched on
+  double m_brownout_until_s = -1;  // a dip below the reset threshold ends then (-1: none)
+  sc_core::sc_time m_brownout_until = sc_core::SC_ZERO_TIME;  // the same, exactly
+  sc_core::sc_event m_brownout_end;
+  double m_nvm_corrupt_byte = 12;  // offset in a slot's page: the record's first payload byte
+  double m_nvm_corrupt_mask = 1;   // the bits flipped there
+  std::uint64_t m_nvm_corruptions = 0;
   std::string m_settings_result = "none";
   std::array<models::PhaseTruth, 3> m_truth{};
   sc_core::sc_time m_truth_time = sc_core::SC_ZERO_TIME;
   sc_dt::uint64 m_truth_delta = ~sc_dt::uint64{0};
+  std::uint64_t m_truth_sets = 0;
 };
 
 }  // namespace amprig

@@ -68,8 +68,18 @@ bool expectation_holds(const SignalRegistry& signals, const Expectation& e, std:
   actual = to_string(value);
   expected = e.describe();
   switch (e.kind) {
-    case Expectation::Kind::exact:
-      return parse_value(signal, e.exact) == value;
+    case Expectation::Kind::exact: {
+      const bool holds = parse_value(signal, e.exact) == value;
+      // All the digits of a number that is not exactly what was asked, so that it never reads
+      // as equal ("expected 10, actual 10.000000000000002").
+      if (!holds && signal.type == SignalType::number) {
+        std::ostringstream a;
+        a.precision(17);
+        a << std::get<double>(value);
+        actual = a.str();
+      }
+      return holds;
+    }
     case Expectation::Kind::contains:
       return actual.find(e.exact) != std::string::npos;
     case Expectation::Kind::tolerance: {

@@ -242,7 +242,7 @@ void decode_cts(const ConfigNode& node, Scenario& s) {
     const std::string path = "plant.cts." + key;
     Decoder::check_keys(ct, path,
                         {"phase", "reversed", "connected", "ratio_error_pct",
-                         "phase_displacement_deg"});
+                         "phase_displacement_deg", "saturation_current_a"});
     auto& c = s.cts[k];
     if (const auto* v = ct.find("phase")) c.phase = Decoder::phase(*v, path + ".phase");
     if (const auto* v = ct.find("reversed")) c.reversed = Decoder::boolean(*v, path + ".reversed");
@@ -253,12 +253,17 @@ void decode_cts(const ConfigNode& node, Scenario& s) {
     if (const auto* v = ct.find("phase_displacement_deg")) {
       c.phase_displacement_deg = Decoder::number_in(*v, path + ".phase_displacement_deg", 0.001, 20);
     }
+    if (const auto* v = ct.find("saturation_current_a")) {
+      c.saturation_current_a = Decoder::number_in(*v, path + ".saturation_current_a", 0.1, 1e5);
+    }
   }
 }
 
 void decode_adc(const ConfigNode& node, Scenario& s) {
   const std::string path = "plant.adc";
-  Decoder::check_keys(node, path, {"noise_lsb_rms", "offset_lsb", "gain_error_pct", "bias_v"});
+  Decoder::check_keys(node, path,
+                      {"noise_lsb_rms", "offset_lsb", "gain_error_pct", "bias_v", "stuck_bit",
+                       "stuck_bit_value", "clip_lsb", "clock_jitter_ns"});
   if (const auto* v = node.find("noise_lsb_rms")) {
     s.adc.noise_lsb_rms = Decoder::number_in(*v, path + ".noise_lsb_rms", 0, 1000);
   }
@@ -270,6 +275,22 @@ void decode_adc(const ConfigNode& node, Scenario& s) {
   }
   if (const auto* v = node.find("bias_v")) {
     s.adc.bias_v = Decoder::number_in(*v, path + ".bias_v", 0, s.adc.reference_v);
+  }
+  if (const auto* v = node.find("stuck_bit")) {
+    const double bit = Decoder::number_in(*v, path + ".stuck_bit", -1, s.adc.resolution_bits - 1.0);
+    if (bit != std::floor(bit)) Decoder::fail(v->where, path + ".stuck_bit", "a bit is a whole number");
+    s.adc.stuck_bit = static_cast<int>(bit);
+  }
+  if (const auto* v = node.find("stuck_bit_value")) {
+    const std::string& t = Decoder::scalar(*v, path + ".stuck_bit_value");
+    if (t != "0" && t != "1") Decoder::fail(v->where, path + ".stuck_bit_value", "expected 0 or 1, got '" + t + "'");
+    s.adc.stuck_bit_value = t == "1";
+  }
+  if (const auto* v = node.find("clip_lsb")) {
+    s.adc.clip_lsb = Decoder::number_in(*v, path + ".clip_lsb", 0, 65536);
+  }
+  if (const auto* v = node.find("clock_jitter_ns")) {
+    s.adc.clock_jitter_ns = Decoder::number_in(*v, path + ".clock_jitter_ns", 0, 1e6);
   }
 }
 
@@ -492,8 +513,11 @@ void decode_steps(const ConfigNode& node, Scenario& s) {
       Decoder::require_map(*set, path + ".set");
       for (std::size_t k = 0; k < set->fields.size(); ++k) {
         const auto& [name, value] = set->fields[k];
-        step.sets.push_back(
-            Assignment{name, Decoder::scalar(value, path + ".set." + name), set->key_refs[k]});
+        Assignment a;
+        a.signal = name;
+        a.value = Decoder::scalar(value, path + ".set." + name);
+        a.where = set->key_refs[k];
+        step.sets.push_back(std::move(a));
       }
     }
     if (const auto* expect = st.find("expect")) {
@@ -510,6 +534,60 @@ void decode_steps(const ConfigNode& node, Scenario& s) {
     s.steps.push_back(std::move(step));
   }
   // Stable: steps due at the same instant keep their file order.
+  std::stable_sort(s.steps.begin(), s.steps.end(),
+                   [](const Step& a, const Step& b) { return a.start_ns < b.start_ns; });
+}
+
+// `faults:` - a list of { name, value, at, duration }: a set of the signal at `at` and, with a
+// duration, a restore at `at + duration` of the value it had just before that set. They act
+// before the steps due at the same instant, in the order listed.
+void decode_faults(const ConfigNode& node, Scenario& s) {
+  if (!node.is_sequence()) {
+    Decoder::fail(node.where, "faults", "expected a list of { name, value, at, duration }");
+  }
+  std::vector<Step> faults;
+  for (std::size_t i = 0; i < node.items.size(); ++i) {
+    const ConfigNode& f = node.items[i];
+    const std::string path = "faults[" + std::to_string(i) + "]";
+    Decoder::check_keys(f, path, {"name", "value", "at", "duration", "note"});
+    const ConfigNode* name = f.find("name");
+    if (name == nullptr) Decoder::fail(f.where, path + ".name", "a fault needs the signal it sets");
+    const ConfigNode* value = f.find("value");
+    if (value == nullptr) Decoder::fail(f.where, path + ".value", "a fault needs a value");
+    const ConfigNode* at = f.find("at");
+    if (at == nullptr) Decoder::fail(f.where, path + ".at", "a fault needs a start time");
+
+    Assignment set;
+    set.signal = Decoder::scalar(*name, path + ".name");
+    set.value = Decoder::scalar(*value, path + ".value");
+    set.where = name->where;
+    set.key = path + ".name";
+    set.save_as = path;
+    Step start;
+    start.kind = Step::Kind::at;
+    start.start_ns = start.end_ns = Decoder::duration(*at, path + ".at");
+    start.where = f.where;
+    const SimTimeNs start_ns = start.start_ns;
+    start.sets.push_back(set);
+    faults.push_back(std::move(start));
+
+    if (const ConfigNode* duration = f.find("duration")) {
+      Assignment restore;
+      restore.signal = set.signal;
+      restore.where = set.where;
+      restore.key = set.key;
+      restore.restore_from = path;
+      Step end;
+      end.kind = Step::Kind::at;
+      end.start_ns = end.end_ns = start_ns + Decoder::duration(*duration, path + ".duration");
+      end.where = f.where;
+      end.sets.push_back(std::move(restore));
+      faults.push_back(std::move(end));
+    }
+  }
+  // Before the file's steps, so that the stable sort puts them first at equal times.
+  s.steps.insert(s.steps.begin(), std::make_move_iterator(faults.begin()),
+                 std::make_move_iterator(faults.end()));
   std::stable_sort(s.steps.begin(), s.steps.end(),
                    [](const Step& a, const Step& b) { return a.start_ns < b.start_ns; });
 }
@@ -605,7 +683,7 @@ Scenario scenario_from_merged(const ConfigNode& root, const std::string& file,
                               const std::string& id) {
   Decoder::check_keys(root, "",
                       {"scenario", "description", "seed", "device", "plant", "balancer", "network",
-                       "steps", "duration", "check_period"});
+                       "steps", "faults", "duration", "check_period"});
   Scenario s;
   s.file = file;
   s.id = id;
@@ -631,6 +709,7 @@ Scenario scenario_from_merged(const ConfigNode& root, const std::string& file,
   }
   s.adc.seed = s.seed;
   if (const auto* v = root.find("steps")) decode_steps(*v, s);
+  if (const auto* v = root.find("faults")) decode_faults(*v, s);
   if (const auto* v = root.find("check_period")) {
     s.check_period_ns = Decoder::duration(*v, "check_period");
     if (s.check_period_ns < 1'000'000) Decoder::fail(v->where, "check_period", "must be at least 1ms");

@@ -67,6 +67,11 @@ struct Assignment {
   std::string signal;
   std::string value;  // the scalar as written; typed by the signal when applied
   SourceRef where;
+  std::string key;    // the key errors name (empty: set.<signal>)
+  // A fault of the `faults:` key: its set keeps the value the signal had just before under
+  // save_as, and its end (a restore, value empty) sets the value kept under restore_from.
+  std::string save_as;
+  std::string restore_from;
 };
 
 struct Step {

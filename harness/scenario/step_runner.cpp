@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "scenario/expectation_check.h"
+#include "rig/sim_order.h"
 
 namespace amprig {
 namespace {
@@ -41,11 +42,13 @@ void StepRunner::validate() const {
   };
   for (const Step& step : m_rig.scenario().steps) {
     for (const Assignment& a : step.sets) {
-      const std::string key = "set." + a.signal;
+      const std::string key = a.key.empty() ? "set." + a.signal : a.key;
       const Signal& s = lookup(a.signal, a.where, key);
       if (!s.settable()) {
         throw ScenarioError(a.where, key, a.signal + " is read-only (a measurement, not an input)");
       }
+      // A restore sets back what the signal held, which it accepts by construction.
+      if (!a.restore_from.empty()) continue;
       try {
         parse_value(s, a.value);
       } catch (const std::invalid_argument& e) {
@@ -57,11 +60,18 @@ void StepRunner::validate() const {
 }
 
 void StepRunner::apply_sets(const Step& step) {
+  SignalRegistry& signals = m_rig.signals();
   for (const auto& a : step.sets) {
     try {
-      m_rig.signals().set_from_text(a.signal, a.value);
+      if (!a.restore_from.empty()) {
+        const auto saved = m_saved.find(a.restore_from);
+        if (saved != m_saved.end()) signals.set(a.signal, saved->second);
+        continue;
+      }
+      if (!a.save_as.empty()) m_saved[a.save_as] = signals.get(a.signal);
+      signals.set_from_text(a.signal, a.value);
     } catch (const std::exception& e) {
-      throw ScenarioError(a.where, "set." + a.signal, e.what());
+      throw ScenarioError(a.where, a.key.empty() ? "set." + a.signal : a.key, e.what());
     }
   }
 }
@@ -97,7 +107,7 @@ void StepRunner::run() {
       const SimTimeNs now = now_ns();
       if (next > now) wait(to_sc_time(next - now));
       // Let the models and the firmware finish this instant before looking at it.
-      wait(sc_core::SC_ZERO_TIME);
+      settle_for_observers();
       // Steps due at the same instant act in file order: a step's sets, then its checks.
       for (auto& s : states) {
         if (s.done || s.next_ns != next) continue;

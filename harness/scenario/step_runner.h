@@ -1,6 +1,8 @@
 #pragma once
 // Plays a scenario's steps against a rig in simulated time: applies the sets,
 // checks the expectations, and records every failure with its file and line.
+#include <map>
+#include <string>
 #include <systemc>
 
 #include "report/result.h"
@@ -34,6 +36,8 @@ class StepRunner : public sc_core::sc_module {
 
   Rig& m_rig;
   ScenarioResult& m_result;
+  // The values faults' sets replaced, for their restores (Assignment::save_as).
+  std::map<std::string, Value> m_saved;
   bool m_stop_at_end;
 };
 

@@ -1,7 +1,6 @@
 #include "session/rig_process.h"
 
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,8 +9,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <memory>
-#include <set>
 
 #include "rig/sim_log.h"
 
@@ -89,7 +88,8 @@ class Reader {
 
 bool write_all(int fd, const char* data, std::size_t n) {
   while (n > 0) {
-    const ssize_t k = ::write(fd, data, n);
+    // No SIGPIPE if the other side has gone: that is a failed send, said by the return value.
+    const ssize_t k = ::send(fd, data, n, MSG_NOSIGNAL);
     if (k < 0 && errno == EINTR) continue;
     if (k <= 0) return false;
     data += k;
@@ -98,10 +98,18 @@ bool write_all(int fd, const char* data, std::size_t n) {
   return true;
 }
 
+// Set while the owner waits for a reply: says whether a signal asks the wait to stop.
+thread_local const std::function<bool()>* t_interrupted = nullptr;
+
+struct Interrupted {};
+
 bool read_all(int fd, char* data, std::size_t n) {
   while (n > 0) {
     const ssize_t k = ::read(fd, data, n);
-    if (k < 0 && errno == EINTR) continue;
+    if (k < 0 && errno == EINTR) {
+      if (t_interrupted && (*t_interrupted)()) throw Interrupted{};
+      continue;
+    }
     if (k <= 0) return false;
     data += k;
     n -= static_cast<std::size_t>(k);
@@ -154,13 +162,6 @@ Expectation read_expectation(Reader& r) {
   e.where.file = r.str();
   e.where.line = static_cast<int>(r.i64());
   return e;
-}
-
-// The parent-side sockets of every open rig: a new rig's process closes those it inherits, so
-// that a rig whose owner closes it sees the end of its socket.
-std::set<int>& open_sockets() {
-  static std::set<int> fds;
-  return fds;
 }
 
 // ---- the rig's process ------------------------------------------------------------------------
@@ -316,7 +317,6 @@ RigProcess::RigProcess(const Scenario& scenario) {
     throw std::runtime_error(std::string("cannot make the rig's socket: ") + std::strerror(errno));
   }
   std::fflush(nullptr);
-  const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid < 0) {
     ::close(fds[0]);
@@ -324,19 +324,22 @@ RigProcess::RigProcess(const Scenario& scenario) {
     throw std::runtime_error(std::string("cannot start the rig's process: ") + std::strerror(errno));
   }
   if (pid == 0) {
-    // The rig's process ends with its owner, and holds no other rig's socket.
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(0);
+    // The rig's process keeps standard input and output and its own socket, as fd 3, and no
+    // other file of its owner's (a pipe the owner waits on must not stay open here). It ends
+    // when its socket does: when the owner closes the rig or dies.
+    if (fds[1] != 3 && dup2(fds[1], 3) != 3) _exit(1);
+    close_range(4, ~0U, 0);
+    // The owner's handlers (Ctrl-C, a crash handler such as Python's faulthandler) are not ours.
+    for (const int sig : {SIGINT, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGALRM, SIGTERM}) {
+      signal(sig, SIG_DFL);
+    }
     signal(SIGINT, SIG_IGN);
-    for (const int fd : open_sockets()) ::close(fd);
-    ::close(fds[0]);
     setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
-    serve(fds[1], scenario);
+    serve(3, scenario);
   }
   ::close(fds[1]);
   m_fd = fds[0];
   m_pid = pid;
-  open_sockets().insert(m_fd);
   std::string reply;
   if (!receive_message(m_fd, reply)) died();
   Reader in(reply);
@@ -348,6 +351,8 @@ RigProcess::RigProcess(const Scenario& scenario) {
     throw std::runtime_error("the rig could not be built: " + message);
   }
 }
+
+void RigProcess::set_interrupt_check(const std::function<bool()>* check) { t_interrupted = check; }
 
 RigProcess::~RigProcess() {
   try {
@@ -362,7 +367,6 @@ void RigProcess::close() {
   w.u8(static_cast<std::uint8_t>(Op::close));
   std::string reply;
   if (send_message(m_fd, w.bytes())) receive_message(m_fd, reply);
-  open_sockets().erase(m_fd);
   ::close(m_fd);
   m_fd = -1;
   int status = 0;
@@ -373,7 +377,6 @@ void RigProcess::close() {
 void RigProcess::died() {
   std::string why = "the rig's process ended";
   if (m_fd >= 0) {
-    open_sockets().erase(m_fd);
     ::close(m_fd);
     m_fd = -1;
   }
@@ -391,7 +394,20 @@ void RigProcess::died() {
 std::string RigProcess::call(const std::string& request) {
   if (m_fd < 0) throw RigProcessError("the rig is closed");
   std::string reply;
-  if (!send_message(m_fd, request) || !receive_message(m_fd, reply)) died();
+  bool received = false;
+  try {
+    received = send_message(m_fd, request) && receive_message(m_fd, reply);
+  } catch (const Interrupted&) {
+    // The reply would come later than anyone waits for it: the rig ends here.
+    kill(m_pid, SIGKILL);
+    ::close(m_fd);
+    m_fd = -1;
+    int status = 0;
+    while (waitpid(m_pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    throw RigInterrupted("the rig was stopped by a signal in the middle of a request, and closed");
+  }
+  if (!received) died();
   Reader in(reply);
   const auto kind = static_cast<Reply>(in.u8());
   switch (kind) {

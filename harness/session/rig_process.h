@@ -4,6 +4,7 @@
 // or side by side) lives in a fork made for it; this process never elaborates. Requests and
 // replies cross a socket pair; the scenario itself crosses by the fork.
 #include <cstdint>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -19,6 +20,12 @@ namespace amprig {
 class RigProcessError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+// A signal handler of the owner asked a wait for the rig to stop; the rig is closed.
+class RigInterrupted : public RigProcessError {
+ public:
+  using RigProcessError::RigProcessError;
 };
 
 // A failed step of the scenario file, or a failed check, as reported across the pipe.
@@ -66,6 +73,9 @@ class RigProcess {
   // Ends the rig's process now (the destructor does it otherwise). Idempotent.
   void close();
   bool closed() const { return m_fd < 0; }
+  // While set (on this thread), a signal that interrupts a wait for the rig's reply calls
+  // `check`; if it returns true, the rig is killed and closed and the call throws RigInterrupted.
+  static void set_interrupt_check(const std::function<bool()>* check);
   int pid() const { return m_pid; }
 
  private:

@@ -8,6 +8,7 @@
 #include <systemc>
 
 #include "report/vcd_tracer.h"
+#include "rig/sim_order.h"
 #include "rig/rig.h"
 #include "scenario/expectation_check.h"
 #include "scenario/step_runner.h"
@@ -91,7 +92,7 @@ class Driver : public sc_core::sc_module {
         const SimTimeNs now = now_ns();
         if (next > now) wait(sc_core::sc_time(static_cast<double>(next - now), sc_core::SC_NS));
         // Let the models and the firmware finish this instant before looking at it.
-        wait(sc_core::SC_ZERO_TIME);
+        settle_for_observers();
         const SimTimeNs at = now_ns();
         for (auto& [id, t] : traces) {
           if (t->active && t->next_ns <= at) {

@@ -120,6 +120,9 @@ Value parse_value(const Signal& signal, const std::string& text) {
                                     (signal.unit.empty() ? "" : " in " + signal.unit) + ", not '" +
                                     text + "'");
       }
+      if (signal.integer && v != std::floor(v)) {
+        throw std::invalid_argument(signal.name + " takes a whole number, not " + text);
+      }
       if (v < signal.min || v > signal.max) {
         std::ostringstream range;
         range << signal.name << " takes values ";
@@ -155,7 +158,47 @@ Value parse_value(const Signal& signal, const std::string& text) {
   return text;
 }
 
+std::string fault_group(const std::string& name) {
+  const std::string head = name.substr(0, name.find('.'));
+  if (head == "adc") return "ADC";
+  if (head == "device" || head == "nvm" || head == "button" || head == "cartridge" ||
+      head == "system") {
+    return "device";
+  }
+  if (head == "network") return "network";
+  if (head == "charger") return "charger";
+  return "plant";
+}
+
+std::string describe_range(const Signal& signal) {
+  switch (signal.type) {
+    case SignalType::number: {
+      const bool low = signal.min > -1e300;
+      const bool high = signal.max < 1e300;
+      if (!low && !high) return "any";
+      std::ostringstream range;
+      range.precision(8);
+      if (signal.integer) range << "whole ";
+      if (low && high) {
+        range << signal.min << " .. " << signal.max;
+      } else if (low) {
+        range << ">= " << signal.min;
+      } else {
+        range << "<= " << signal.max;
+      }
+      return range.str();
+    }
+    case SignalType::boolean:
+      return "true|false";
+    case SignalType::choice:
+    case SignalType::text:
+      return describe_type(signal);
+  }
+  return "";
+}
+
 void SignalRegistry::add(Signal signal) {
+  if (signal.fault && signal.group.empty()) signal.group = fault_group(signal.name);
   const std::string name = signal.name;
   if (!m_signals.emplace(name, std::move(signal)).second) {
     throw std::logic_error("signal registered twice: " + name);
@@ -184,13 +227,16 @@ Value SignalRegistry::get(const std::string& name) const { return at(name).get()
 void SignalRegistry::set(const std::string& name, const Value& value) {
   const Signal& s = at(name);
   if (!s.settable()) throw std::invalid_argument(name + " is read-only (a measurement, not an input)");
+  ++m_sets;
   s.set(value);
 }
 
 void SignalRegistry::set_from_text(const std::string& name, const std::string& text) {
   const Signal& s = at(name);
   if (!s.settable()) throw std::invalid_argument(name + " is read-only (a measurement, not an input)");
-  s.set(parse_value(s, text));
+  const Value value = parse_value(s, text);
+  ++m_sets;
+  s.set(value);
 }
 
 std::vector<const Signal*> SignalRegistry::all() const {

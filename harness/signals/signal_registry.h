@@ -2,6 +2,7 @@
 // Every signal a scenario can read, set or fault, under one dotted name
 // (architecture.md's signal namespace). YAML steps, traces, reports and the
 // command line all go through this registry.
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
@@ -21,14 +22,28 @@ struct Signal {
   std::vector<std::string> choices;  // choice: the allowed values
   double min = -1e300;               // number: the settable range
   double max = 1e300;
+  bool integer = false;              // number: only whole values (a count, an index)
   std::string format;                // text: what a settable value looks like, for messages
   std::function<bool(const std::string&)> accepts;  // text: the syntax check for set values
   std::string description;
   std::function<Value()> get;
   std::function<void(const Value&)> set;  // empty: read-only
   bool fault = false;                     // a fault injection point (listed by `amprig faults`)
+  // A fault's family in the catalogue: plant, ADC, device, network or charger (empty: not a
+  // fault). SignalRegistry::add fills it from the name when it is left empty.
+  std::string group;
   bool settable() const { return static_cast<bool>(set); }
 };
+
+// The catalogue's groups, in the order `amprig faults` lists them.
+inline constexpr const char* kFaultGroups[] = {"plant", "ADC", "device", "network", "charger"};
+// The group of the fault named `name`, from its first component: mains, ct1..3, voltage, loads,
+// solar -> plant; adc -> ADC; device, nvm, button, cartridge, system -> device; network ->
+// network; charger -> charger; anything else -> plant.
+std::string fault_group(const std::string& name);
+// A signal's settable values for a catalogue: "0 .. 2", "true|false", "on|off", or the text
+// format (empty when unconstrained).
+std::string describe_range(const Signal& signal);
 
 class SignalRegistry {
  public:
@@ -42,11 +57,15 @@ class SignalRegistry {
   void set_from_text(const std::string& name, const std::string& text);
   void set(const std::string& name, const Value& value);
   std::vector<const Signal*> all() const;
+  // Counts the sets so far: anything derived from the signals (a cache of the plant's ground
+  // truth) is stale once it moves.
+  std::uint64_t sets() const { return m_sets; }
   // Names close to `name`, for "did you mean" messages.
   std::vector<std::string> close_matches(const std::string& name, std::size_t max = 3) const;
 
  private:
   std::map<std::string, Signal> m_signals;
+  std::uint64_t m_sets = 0;
 };
 
 // Builders for the usual shapes of signal; an empty setter makes it read-only.

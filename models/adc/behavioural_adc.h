@@ -21,6 +21,13 @@ struct AdcModelConfig {
   double noise_lsb_rms = 0.5;  // seeded, per sample and channel
   double offset_lsb = 0;       // added to every channel
   double gain_error_pct = 0;
+  // Faults of the converter and its front end (defaults: none).
+  int stuck_bit = -1;            // output bit stuck, 0 = LSB, on every channel; -1: none
+  bool stuck_bit_value = false;  // the level it is stuck at
+  // The front end saturates this many LSB either side of the bias, short of the
+  // ADC's own range (0: no such limit).
+  double clip_lsb = 0;
+  double clock_jitter_ns = 0;  // RMS jitter of the sample clock (seeded; all channels alike)
   std::uint64_t seed = 1;
 };
 
@@ -44,15 +51,24 @@ class BehaviouralAdc : public sc_core::sc_module, public fw::hal::AdcDma {
 
   // Frames (one sample of every channel) delivered since construction.
   std::uint64_t samples_delivered() const { return m_delivered; }
-  // Samples (of any channel) whose code was clamped to 0 or full scale.
+  // Samples (of any channel) clamped to 0 or full scale, or by the front end's clip_lsb.
   std::uint64_t clipped_samples() const { return m_clipped; }
   bool running() const { return m_running; }
+
+  // A missed DMA interrupt: the next `halves` half-buffers are still written by
+  // the DMA but their callbacks never come, so the firmware never sees them.
+  void drop_buffers(std::uint64_t halves) { m_drop_pending = halves; }
+  std::uint64_t buffers_to_drop() const { return m_drop_pending; }
+  std::uint64_t dropped_buffers() const { return m_dropped; }
 
  private:
   void run();      // SC_THREAD
   void acquire();  // one half-buffer: sample, quantise, deliver
   void seed_rng(std::uint64_t seed);
-  double gaussian();  // unit variance
+  double gaussian() { return gaussian(m_rng); }  // unit variance
+  static double gaussian(Xoshiro256ss& rng);
+  // Moves each frame's samples to the instant its jittered clock edge took them.
+  void apply_jitter(const BlockTime& time);
 
   AdcModelConfig m_config;
   fw::hal::AdcConfig m_dma_config{};
@@ -67,9 +83,17 @@ class BehaviouralAdc : public sc_core::sc_module, public fw::hal::AdcDma {
   std::uint64_t m_next_index = 0;  // first sample index of the half being acquired
   std::uint64_t m_delivered = 0;
   std::uint64_t m_clipped = 0;
+  std::uint64_t m_drop_pending = 0;
+  std::uint64_t m_dropped = 0;
   Xoshiro256ss m_rng;
+  Xoshiro256ss m_jitter_rng;     // its own stream: jitter leaves the noise sequence alone
   std::uint64_t m_rng_seed = 0;  // the seed m_rng was drawn from
   std::array<std::array<double, kMaxBlockSamples>, fw::hal::kAdcChannels> m_pin_v{};
+  // Jitter: each channel's last pin voltage before this block (for its slope), if the
+  // block follows on.
+  std::array<double, fw::hal::kAdcChannels> m_last_pin_v{};
+  std::uint64_t m_last_pin_index = ~std::uint64_t{0};  // the sample index after m_last_pin_v
+  std::array<double, kMaxBlockSamples> m_jitter_s{};
 };
 
 }  // namespace amprig::models

@@ -121,7 +121,9 @@ void Charger::evolve(double t_s) {
       m_current_a = std::min(target_a, m_current_a + m_config.car.ramp_a_per_s * (until_s - from_s));
     }
     if (!(next_s < t_s)) return;
-    from_s = next_s;
+    // Not before from_s: a response delay shortened at run time can put a pending
+    // limit's time in the past.
+    from_s = std::max(from_s, next_s);
     m_commands.pop_front();
   }
 }
@@ -148,7 +150,8 @@ void Charger::refresh(bool report) {
     if (limit_a < kMinChargingCurrentA) {
       state = ChargerState::paused;
     } else {
-      target_a = std::min(limit_a, m_config.car.max_current_a);
+      target_a = m_config.car.ignores_limit ? m_config.car.max_current_a
+                                            : std::min(limit_a, m_config.car.max_current_a);
     }
   }
   const bool phases_changed = active != m_active;
@@ -198,6 +201,20 @@ void Charger::set_link(bool up, double now_s) {
     m_link_down_s = m_time_s;
   }
   refresh();
+}
+
+void Charger::set_car_ignores_limit(bool ignores, double now_s) {
+  update(now_s);
+  if (ignores == m_config.car.ignores_limit) return;
+  m_config.car.ignores_limit = ignores;
+  log(ignores ? "car ignores its limit" : "car follows its limit again");
+  refresh();
+}
+
+void Charger::set_car_response_delay(double delay_s, double now_s) {
+  update(now_s);
+  if (!(delay_s >= 0) || !finite(delay_s)) return;
+  m_config.car.response_delay_s = delay_s;
 }
 
 std::array<double, kPhases> Charger::current_a() const {

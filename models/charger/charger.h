@@ -29,6 +29,9 @@ struct CarConfig {
       energy_needed_wh;         // stops when this much is delivered; unlimited when empty
   double response_delay_s = 3;  // holds its current this long after a new limit
   double ramp_a_per_s = 2;      // then rises at this rate (decreases are steps)
+  // A faulty car: it draws its maximum whatever limit the pilot signal offers, as
+  // long as the charger lets it charge at all (a pause or the end opens the contactor).
+  bool ignores_limit = false;
 };
 
 struct ChargerConfig {
@@ -66,6 +69,10 @@ class Charger : public sc_core::sc_module, public current_source_if {
   // now_s is taken as the latest time the charger has seen.
   void set_setpoint(double current_a, double now_s);  // from the balancer, via the network
   void set_link(bool up, double now_s);
+  // Faults of the car, from now_s on. A new response delay applies to the limits
+  // still pending too (their time to take effect is counted from when they were offered).
+  void set_car_ignores_limit(bool ignores, double now_s);
+  void set_car_response_delay(double delay_s, double now_s);
   // Advances the charger and car to now_s (add_current does it at each block's start).
   void update(double now_s);
 

@@ -2,6 +2,7 @@
 // Sampled signals move between models in blocks, never one SystemC event per
 // sample. A block covers samples k = 0..n-1 at times t0_s + k * dt_s.
 #include <array>
+#include <complex>
 #include <cstddef>
 #include <cstdint>
 
@@ -33,6 +34,10 @@ struct MainsBlock {
   std::array<SampleArray, kPhases> cos_theta;  // cos of the fundamental's phase angle
   std::array<SampleArray, kPhases> sin_theta;  // sin of it; v = sqrt2*V*sin(theta) + harmonics
   std::array<double, kPhases> present{};       // 1 when the phase is live, 0 when lost
+  // The fundamental of the voltage across a load from each phase to the building's neutral,
+  // relative to the phase's supply voltage: 1 unless the neutral is lost, when the building's
+  // star point floats (plant/connection_point.h) and v above is taken against it.
+  std::array<std::complex<double>, kPhases> load_ratio{1.0, 1.0, 1.0};
 };
 
 struct CurrentBlock {

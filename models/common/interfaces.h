@@ -2,6 +2,7 @@
 // The pull interfaces that connect the plant models. The ADC asks for a block;
 // each model asks its upstream neighbour for the same block through a port, so
 // one SystemC activation per block moves every sample of every channel.
+#include <complex>
 #include <systemc>
 
 #include "common/block.h"
@@ -30,6 +31,8 @@ class mains_if : public virtual sc_core::sc_interface {
   // Angle of `phase`'s fundamental minus L1's (0, -120 or -240 deg per the sequence).
   virtual double angle_offset_rad(Phase phase) const = 0;
   virtual Network network() const = 0;
+  // MainsBlock::load_ratio of `phase`, for the closed-form path: 1 from the mains itself.
+  virtual std::complex<double> load_ratio(Phase) const { return 1.0; }
 };
 
 class current_source_if : public virtual sc_core::sc_interface {
@@ -38,6 +41,11 @@ class current_source_if : public virtual sc_core::sc_interface {
   virtual void add_current(const MainsBlock& mains, CurrentBlock& out) = 0;
   // Instantaneous current on `phase` when its voltage fundamental is at theta.
   virtual double current_at(Phase phase, double theta_rad, const mains_if& mains) const = 0;
+  // For a linear load between `phase` and the neutral: the fundamental current it draws at the
+  // phase's present supply voltage, as an RMS phasor relative to that voltage (lagging: negative
+  // imaginary part). It is the load's impedance when the neutral is lost. 0 for sources that
+  // are not such loads (current sources: inverters, chargers; line-to-line loads).
+  virtual std::complex<double> neutral_load_a(Phase) const { return 0.0; }
 };
 
 class plant_if : public virtual sc_core::sc_interface {

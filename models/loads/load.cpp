@@ -52,6 +52,12 @@ double fundamental_rms_a(const LoadConfig& config) {
 //               rectified sine is half its peak. Harmonics do not apply.
 // A line-to-line load on {a, b} draws i on a and -i on b, so it takes
 // u_ab * i = U_ab * current_a * pf from the grid for a sine.
+// Against the neutral (TN), the load is the impedance that draws current_a from
+// its phase's supply voltage. When the building's neutral floats (lost upstream),
+// the voltage across it is load_ratio r times that voltage, so it draws r times
+// the current: the whole waveform scaled by |r| and shifted by arg(r), i.e.
+// sqrt2*I1*|r|*sin(theta + arg(r) - phi) and so on (the harmonics and the
+// rectifier follow the fundamental, as above).
 
 Load::Load(const sc_core::sc_module_name& name, const LoadConfig& config)
     : sc_core::sc_module(name), out("out"), m_config(config) {
@@ -102,20 +108,33 @@ void Load::add_current(const MainsBlock& mains, CurrentBlock& out) {
       m_ref_cos[k] = x * inv_norm;
       m_ref_sin[k] = y * inv_norm;
     }
-    add_waveform(m_ref_cos.data(), m_ref_sin.data(), n, 1, out.i[a].data());
-    add_waveform(m_ref_cos.data(), m_ref_sin.data(), n, -1, out.i[b].data());
+    add_waveform(m_ref_cos.data(), m_ref_sin.data(), n, 1, 1.0, out.i[a].data());
+    add_waveform(m_ref_cos.data(), m_ref_sin.data(), n, -1, 1.0, out.i[b].data());
     return;
   }
 
   for (Phase p : m_config.phases) {
     if (mains.present[p] == 0) continue;
-    add_waveform(mains.cos_theta[p].data(), mains.sin_theta[p].data(), n, 1, out.i[p].data());
+    add_waveform(mains.cos_theta[p].data(), mains.sin_theta[p].data(), n, 1, mains.load_ratio[p],
+                 out.i[p].data());
   }
 }
 
+std::complex<double> Load::neutral_load_a(Phase phase) const {
+  if (m_config.line_to_line || m_config.current_a == 0) return 0.0;
+  const auto copies = std::count(m_config.phases.begin(), m_config.phases.end(), phase);
+  if (copies == 0) return 0.0;
+  // A half-wave rectified sine of peak 2*I has a fundamental of peak I.
+  const double fundamental_a = m_config.waveform == LoadWaveform::half_wave_rectified
+                                   ? m_config.current_a / kSqrt2
+                                   : fundamental_rms_a(m_config);
+  return static_cast<double>(copies) * std::polar(fundamental_a, -displacement_rad(m_config));
+}
+
 void Load::add_waveform(const double* c, const double* s, std::size_t n, double sign,
-                        double* i) const {
-  const double phi_rad = displacement_rad(m_config);
+                        std::complex<double> ratio, double* i) const {
+  sign *= std::abs(ratio);
+  const double phi_rad = displacement_rad(m_config) - std::arg(ratio);
   const double cos_phi = std::cos(phi_rad);
   const double sin_phi = std::sin(phi_rad);
 
@@ -149,18 +168,19 @@ void Load::add_waveform(const double* c, const double* s, std::size_t n, double 
   }
 }
 
-double Load::waveform_at(double ref_rad) const {
+double Load::waveform_at(double ref_rad, std::complex<double> ratio) const {
   // Closed form with std::sin: the ground-truth path, deliberately independent
   // of add_current's oscillators.
-  const double x_rad = ref_rad - displacement_rad(m_config);
+  const double x_rad = ref_rad + std::arg(ratio) - displacement_rad(m_config);
+  const double scale = std::abs(ratio);
   if (m_config.waveform == LoadWaveform::half_wave_rectified) {
-    return 2 * m_config.current_a * std::max(0.0, std::sin(x_rad));
+    return scale * 2 * m_config.current_a * std::max(0.0, std::sin(x_rad));
   }
   double wave = std::sin(x_rad);
   for (const Harmonic& h : m_config.harmonics) {
     wave += h.percent / 100 * std::sin(h.order * x_rad + h.phase_deg * (kPi / 180));
   }
-  return kSqrt2 * fundamental_rms_a(m_config) * wave;
+  return scale * kSqrt2 * fundamental_rms_a(m_config) * wave;
 }
 
 double Load::current_at(Phase phase, double theta_rad, const mains_if& mains) const {
@@ -177,12 +197,12 @@ double Load::current_at(Phase phase, double theta_rad, const mains_if& mains) co
         theta_rad + mains.angle_offset_rad(b) - mains.angle_offset_rad(phase);
     const double psi_ab_rad = std::atan2(std::sin(theta_a_rad) - std::sin(theta_b_rad),
                                          std::cos(theta_a_rad) - std::cos(theta_b_rad));
-    const double i_a = waveform_at(psi_ab_rad);
+    const double i_a = waveform_at(psi_ab_rad, 1.0);
     return phase == a ? i_a : -i_a;
   }
   const auto copies = std::count(m_config.phases.begin(), m_config.phases.end(), phase);
   if (copies == 0) return 0;
-  return static_cast<double>(copies) * waveform_at(theta_rad);
+  return static_cast<double>(copies) * waveform_at(theta_rad, mains.load_ratio(phase));
 }
 
 }  // namespace amprig::models

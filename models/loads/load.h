@@ -49,13 +49,16 @@ class Load : public sc_core::sc_module, public current_source_if {
 
   void add_current(const MainsBlock& mains, CurrentBlock& out) override;
   double current_at(Phase phase, double theta_rad, const mains_if& mains) const override;
+  std::complex<double> neutral_load_a(Phase phase) const override;
 
  private:
   // Adds sign * the waveform to i, with (c, s) the unit phasor of the angle the
-  // load refers to (its phase's voltage, or u_ab's).
-  void add_waveform(const double* c, const double* s, std::size_t n, double sign, double* i) const;
+  // load refers to (its phase's voltage, or u_ab's), scaled and turned by `ratio`
+  // (MainsBlock::load_ratio: the voltage across the load relative to that voltage).
+  void add_waveform(const double* c, const double* s, std::size_t n, double sign,
+                    std::complex<double> ratio, double* i) const;
   // The closed-form waveform at reference angle ref_rad.
-  double waveform_at(double ref_rad) const;
+  double waveform_at(double ref_rad, std::complex<double> ratio) const;
 
   LoadConfig m_config;
   // u_ab's unit phasor for a line-to-line load, per sample of the block.

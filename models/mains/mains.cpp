@@ -1,5 +1,6 @@
 #include "mains/mains.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -24,7 +25,7 @@ double wrap_angle(double theta_rad) {
 }  // namespace
 
 Mains::Mains(const sc_core::sc_module_name& name, const MainsConfig& config)
-    : sc_core::sc_module(name), out("out"), m_config(config) {
+    : sc_core::sc_module(name), out("out"), m_config(config), m_frequency_hz(config.frequency_hz) {
   if (const std::string problem = check(m_config); !problem.empty()) {
     throw std::invalid_argument(std::string(this->name()) + ": " + problem);
   }
@@ -43,6 +44,10 @@ std::string Mains::check(const MainsConfig& config) {
   }
   for (double level : config.level) {
     if (!(level >= 0)) return "level must be >= 0";
+  }
+  if (!(config.common_level >= 0)) return "common_level must be >= 0";
+  if (!std::isfinite(config.frequency_drift_hz_per_s)) {
+    return "frequency_drift_hz_per_s must be finite";
   }
   for (const Harmonic& h : config.harmonics) {
     if (h.order < 2 || h.order > 50) {
@@ -65,13 +70,30 @@ double Mains::angle_offset_rad(Phase phase) const {
   return offset_rad > 0 ? offset_rad - kTwoPi : offset_rad;
 }
 
+double Mains::harmonic_pct(int order) const {
+  for (const Harmonic& h : m_config.harmonics) {
+    if (h.order == order) return h.percent;
+  }
+  return 0;
+}
+
+void Mains::set_harmonic_pct(int order, double percent) {
+  for (Harmonic& h : m_config.harmonics) {
+    if (h.order == order) {
+      h.percent = percent;
+      return;
+    }
+  }
+  m_config.harmonics.push_back(Harmonic{order, percent, 0});
+}
+
 double Mains::amplitude_v(Phase phase) const {
-  if (m_config.lost[phase]) return 0;
+  if (!present(phase)) return 0;
   // IT: no neutral, so a phase's voltage is measured from the source's star
   // point, which sits at the mean of the three lines.
   const double star_rms_v =
       m_config.network == Network::it ? m_config.voltage_v / kSqrt3 : m_config.voltage_v;
-  return kSqrt2 * star_rms_v * m_config.level[phase];
+  return kSqrt2 * star_rms_v * m_config.level[phase] * m_config.common_level;
 }
 
 const MainsBlock& Mains::block(const BlockTime& time) {
@@ -83,6 +105,20 @@ const MainsBlock& Mains::block(const BlockTime& time) {
     SC_REPORT_ERROR(name(), "block longer than kMaxBlockSamples requested");
     return m_block;
   }
+  // Drift is applied block by block: the frequency is constant within a block
+  // (10 ms at most in the rig), and each block continues the last one's phase. The
+  // rate moves the frequency from the block in which it was set on, as any change
+  // does: f(t0) = f(set) + rate * (t0 - that block's start). A frequency set since
+  // the last block is that block's frequency as it stands.
+  const bool frequency_set = m_config.frequency_hz != m_frequency_hz;
+  if (m_drift_hz_per_s != 0 && time.t0_s > m_drift_from_s && !frequency_set) {
+    m_config.frequency_hz =
+        std::clamp(m_config.frequency_hz + m_drift_hz_per_s * (time.t0_s - m_drift_from_s),
+                   kMinFrequencyHz, kMaxFrequencyHz);
+  }
+  m_drift_from_s = std::max(m_drift_from_s, time.t0_s);
+  m_drift_hz_per_s = m_config.frequency_drift_hz_per_s;
+  m_frequency_hz = m_config.frequency_hz;
   const double f_hz = m_config.frequency_hz;
   if (!(f_hz >= kMinFrequencyHz && f_hz <= kMaxFrequencyHz)) {
     SC_REPORT_ERROR(name(),
@@ -103,7 +139,7 @@ const MainsBlock& Mains::block(const BlockTime& time) {
   for (int p = 0; p < kPhases; ++p) {
     const Phase phase = static_cast<Phase>(p);
     const double theta0_rad = m_theta_rad + initial_angle_rad(phase);
-    const bool live = !m_config.lost[p];
+    const bool live = present(phase);
     m_block.present[p] = live ? 1.0 : 0.0;
 
     // The fundamental's unit phasor is filled even for a lost phase: it is the
@@ -132,7 +168,7 @@ const MainsBlock& Mains::block(const BlockTime& time) {
 }
 
 double Mains::voltage_at(Phase phase, double theta_rad) const {
-  if (m_config.lost[phase]) return 0;
+  if (!present(phase)) return 0;
   // Closed form with std::sin: the ground-truth path, deliberately independent
   // of the block path's oscillators.
   double v = std::sin(theta_rad);

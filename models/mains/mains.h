@@ -26,7 +26,13 @@ struct MainsConfig {
   std::array<Phase, kPhases> sequence{L1, L2, L3};  // phase k lags the one before it by 120 deg
   std::vector<Harmonic> harmonics;
   std::array<double, kPhases> level{1, 1, 1};  // per-phase sag (<1) / swell (>1) factor
+  // Applies to all three phases on top of `level`: a sag, swell or (at 0) an
+  // interruption of the whole supply.
+  double common_level = 1;
   std::array<bool, kPhases> lost{false, false, false};
+  // The frequency moves at this rate from block to block, and holds at the
+  // model's limits (45 and 65 Hz): a drifting island grid or a generator.
+  double frequency_drift_hz_per_s = 0;
 };
 
 class Mains : public sc_core::sc_module, public mains_if {
@@ -48,11 +54,19 @@ class Mains : public sc_core::sc_module, public mains_if {
   const MainsBlock& block(const BlockTime& time) override;
   double frequency_hz() const override { return m_config.frequency_hz; }
   double voltage_at(Phase phase, double theta_rad) const override;
-  bool present(Phase phase) const override { return !m_config.lost[phase]; }
+  // A phase is there unless lost upstream or interrupted (its level, or the
+  // common level, at 0): loads, inverters and chargers draw nothing from it.
+  bool present(Phase phase) const override {
+    return !m_config.lost[phase] && m_config.level[phase] * m_config.common_level > 0;
+  }
   double angle_offset_rad(Phase phase) const override;
   Network network() const override { return m_config.network; }
   // Angle of `phase`'s fundamental at t = 0 (0, -120 or -240 deg per the sequence).
   double initial_angle_rad(Phase phase) const;
+  // The percentage of harmonic `order` in the voltage (0 when absent); setting it
+  // adds the harmonic (at phase 0) or changes the one already there.
+  double harmonic_pct(int order) const;
+  void set_harmonic_pct(int order, double percent);
 
  private:
   // Peak of the fundamental of `phase`'s (star) voltage, 0 when lost.
@@ -64,6 +78,9 @@ class Mains : public sc_core::sc_module, public mains_if {
   double m_theta_rad = 0;          // L1's fundamental angle at the start of the next block
   std::uint64_t m_next_index = 0;  // index of the sample that follows the last block
   double m_next_t0_s = 0;          // and its time
+  double m_drift_from_s = 0;       // the time up to which the frequency has drifted
+  double m_drift_hz_per_s = 0;     // the rate in force since then
+  double m_frequency_hz = 0;       // the frequency of the last block
 };
 
 }  // namespace amprig::models

@@ -12,6 +12,55 @@ constexpr double kPi = 3.14159265358979323846;
 // periodic, so the rectangle rule is spectrally accurate for smooth ones; a
 // half-wave rectifier's kink still converges as 1/N^2.
 constexpr int kTruthPoints = 4096;
+constexpr double kSqrt2 = 1.41421356237309504880;
+// Points per period for the phasors of the star point: the sum of
+// sin(h theta + psi) e^{-j theta} over N uniform points vanishes unless h +- 1
+// is a multiple of N, so 64 points are exact for every order the mains allows (<= 50).
+constexpr int kPhasorPoints = 64;
+
+using Complex = std::complex<double>;
+
+// The RMS phasor X of a periodic x(theta1) = Im(sqrt2 X e^{j theta1}) + harmonics.
+template <typename F>
+Complex fundamental_phasor(F x) {
+  Complex sum = 0.0;
+  for (int k = 0; k < kPhasorPoints; ++k) {
+    const double theta_rad = 2 * kPi * k / kPhasorPoints;
+    sum += x(theta_rad) * Complex(std::sin(theta_rad), std::cos(theta_rad));
+  }
+  return sum * (kSqrt2 / kPhasorPoints);
+}
+
+// The building side of the connection point for the closed-form path, with the
+// neutral lost: voltages against the floating star point, and each phase's load
+// ratio for the loads' currents.
+class BuildingMains final : public mains_if {
+ public:
+  BuildingMains(const mains_if& supply, Complex neutral_v,
+                const std::array<Complex, kPhases>& load_ratio)
+      : m_supply(supply), m_neutral_v(neutral_v), m_load_ratio(load_ratio) {}
+  const MainsBlock& block(const BlockTime&) override {
+    SC_REPORT_ERROR("plant", "BuildingMains is for the closed-form path only");
+    static const MainsBlock empty{};
+    return empty;
+  }
+  double frequency_hz() const override { return m_supply.frequency_hz(); }
+  double voltage_at(Phase phase, double theta_rad) const override {
+    if (!m_supply.present(phase)) return 0;
+    const double theta1_rad = theta_rad - m_supply.angle_offset_rad(phase);
+    return m_supply.voltage_at(phase, theta_rad) -
+           kSqrt2 * std::imag(m_neutral_v * std::polar(1.0, theta1_rad));
+  }
+  bool present(Phase phase) const override { return m_supply.present(phase); }
+  double angle_offset_rad(Phase phase) const override { return m_supply.angle_offset_rad(phase); }
+  Network network() const override { return m_supply.network(); }
+  Complex load_ratio(Phase phase) const override { return m_load_ratio[phase]; }
+
+ private:
+  const mains_if& m_supply;
+  Complex m_neutral_v;
+  std::array<Complex, kPhases> m_load_ratio;
+};
 
 }  // namespace
 
@@ -20,14 +69,94 @@ ConnectionPoint::ConnectionPoint(const sc_core::sc_module_name& name)
   out.bind(*this);
 }
 
-const MainsBlock& ConnectionPoint::voltages(const BlockTime& time) { return mains->block(time); }
+bool ConnectionPoint::neutral_floats() const {
+  return m_neutral_lost && mains[0]->network() == Network::tn;
+}
+
+ConnectionPoint::NeutralState ConnectionPoint::neutral_state() const {
+  NeutralState state;
+  if (!neutral_floats()) return state;
+  const mains_if& grid = *mains[0];
+  Complex supply_v[kPhases];
+  Complex sum_yv = 0.0, sum_y = 0.0, sum_j = 0.0;
+  for (int p = 0; p < kPhases; ++p) {
+    const auto phase = static_cast<Phase>(p);
+    // A lost line is open upstream: what hangs on it carries no current.
+    if (!grid.present(phase)) continue;
+    const double offset_rad = grid.angle_offset_rad(phase);
+    supply_v[p] = fundamental_phasor(
+        [&](double theta1_rad) { return grid.voltage_at(phase, theta1_rad + offset_rad); });
+    const double supply_rms_v = std::abs(supply_v[p]);
+    if (!(supply_rms_v > 0)) continue;
+    Complex y = m_terminal_s[p];
+    const auto add = [&](const current_source_if& source) {
+      const Complex load_a = source.neutral_load_a(phase);
+      if (load_a != 0.0) {
+        // I = Y V_p with I given relative to V_p's angle: Y = I / |V_p|.
+        y += load_a / supply_rms_v;
+      } else {
+        sum_j += fundamental_phasor([&](double theta1_rad) {
+          return source.current_at(phase, theta1_rad + offset_rad, grid);
+        });
+      }
+    };
+    for (int s = 0; s < sources.size(); ++s) add(*sources[s]);
+    for (int s = 0; s < unmetered.size(); ++s) add(*unmetered[s]);
+    sum_yv += y * supply_v[p];
+    sum_y += y;
+  }
+  // Nothing at all between the phases and the neutral: nothing moves it.
+  if (std::abs(sum_y) == 0) return state;
+  state.voltage_v = (sum_yv + sum_j) / sum_y;
+  for (int p = 0; p < kPhases; ++p) {
+    if (std::abs(supply_v[p]) > 0) {
+      state.load_ratio[p] = (supply_v[p] - state.voltage_v) / supply_v[p];
+    }
+  }
+  return state;
+}
+
+const MainsBlock& ConnectionPoint::voltages(const BlockTime& time) {
+  const MainsBlock& supply = mains->block(time);
+  if (!neutral_floats()) return supply;
+  if (m_have_building && time.index == m_building.time.index && time.n == m_building.time.n &&
+      time.dt_s == m_building.time.dt_s) {
+    return m_building;
+  }
+  const NeutralState state = neutral_state();
+  const std::size_t n = std::min(time.n, kMaxBlockSamples);
+  // v_N(t) = sqrt2 * Im(V_N e^{j theta1}), from L1's unit phasor (filled even when L1 is lost).
+  const double a = kSqrt2 * state.voltage_v.real();
+  const double b = kSqrt2 * state.voltage_v.imag();
+  const double* c1 = supply.cos_theta[L1].data();
+  const double* s1 = supply.sin_theta[L1].data();
+  m_building.time = supply.time;
+  m_building.present = supply.present;
+  m_building.load_ratio = state.load_ratio;
+  for (int p = 0; p < kPhases; ++p) {
+    std::copy(supply.cos_theta[p].begin(), supply.cos_theta[p].begin() + n,
+              m_building.cos_theta[p].begin());
+    std::copy(supply.sin_theta[p].begin(), supply.sin_theta[p].begin() + n,
+              m_building.sin_theta[p].begin());
+    const double* v_in = supply.v[p].data();
+    double* v_out = m_building.v[p].data();
+    // A lost line floats with the neutral: nothing drives it, the terminal reads 0.
+    if (supply.present[p] == 0) {
+      std::fill(v_out, v_out + n, 0.0);
+      continue;
+    }
+    for (std::size_t k = 0; k < n; ++k) v_out[k] = v_in[k] - (a * s1[k] + b * c1[k]);
+  }
+  m_have_building = true;
+  return m_building;
+}
 
 const CurrentBlock& ConnectionPoint::currents(const BlockTime& time) {
   if (m_have_currents && time.index == m_currents.time.index && time.n == m_currents.time.n &&
       time.dt_s == m_currents.time.dt_s) {
     return m_currents;
   }
-  const MainsBlock& v = mains->block(time);
+  const MainsBlock& v = voltages(time);
   m_currents.time = time;
   const std::size_t n = time.n <= kMaxBlockSamples ? time.n : kMaxBlockSamples;
   for (auto& phase : m_currents.i) std::fill(phase.begin(), phase.begin() + n, 0.0);
@@ -52,7 +181,11 @@ const CurrentBlock& ConnectionPoint::currents(const BlockTime& time) {
 }
 
 PhaseTruth ConnectionPoint::truth(Phase phase) const {
-  const mains_if& grid = *mains[0];
+  const mains_if& supply = *mains[0];
+  const bool floats = neutral_floats();
+  const NeutralState state = floats ? neutral_state() : NeutralState{};
+  const BuildingMains building(supply, state.voltage_v, state.load_ratio);
+  const mains_if& grid = floats ? static_cast<const mains_if&>(building) : supply;
   // IT: the meter reports the line-to-line voltage to the next phase (L1-L2,
   // L2-L3, L3-L1); power stays per phase against the star voltage, so the
   // three phases still sum to the total (with no neutral the currents sum to

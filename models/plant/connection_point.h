@@ -2,6 +2,23 @@
 // The building's connection point: the mains voltages and the sum of every
 // current source's current, per phase; the place where the CTs are clamped and
 // where the rig's ground truth (plant.*) is defined.
+//
+// Neutral loss (TN): with the building's neutral cut upstream, nothing holds the
+// star point of the loads between the phases and the neutral at the supply's. It
+// settles where the currents into it sum to zero (Millman). Each such load is the
+// impedance that draws its set current from its phase's supply voltage
+// (current_source_if::neutral_load_a), the voltage terminal's dividers are
+// resistors from their phases to the same neutral, and other sources (inverters,
+// chargers: current sources) keep their currents:
+//   V_N = (sum_p Y_p V_p + sum_p J_p) / sum_p Y_p
+// with V_p the phases' supply phasors, Y_p the admittance from phase p to the
+// neutral (loads and the wired dividers) and J_p the current sources' currents
+// on phase p (fundamental phasors). The voltage across a load, and what the voltage
+// terminal measures, is then V_p - V_N: the block's v, and its load_ratio
+// (V_p - V_N) / V_p by which each load's current scales and turns. The
+// fundamental alone moves the star point; harmonics pass as they are.
+#include <array>
+#include <complex>
 #include <systemc>
 
 #include "common/interfaces.h"
@@ -20,6 +37,8 @@ class ConnectionPoint : public sc_core::sc_module, public plant_if {
 
   explicit ConnectionPoint(const sc_core::sc_module_name& name);
 
+  // The phase voltages against the building's neutral: the mains' own block, or,
+  // with the neutral lost, a copy with the star point's voltage taken off.
   const MainsBlock& voltages(const BlockTime& time) override;
   const CurrentBlock& currents(const BlockTime& time) override;
   // TN: everything against the phase's voltage to neutral. IT: voltage_v is
@@ -36,7 +55,30 @@ class ConnectionPoint : public sc_core::sc_module, public plant_if {
   // The main fuse carries every block's currents once they are summed.
   void attach_fuse(MainFuse& fuse) { m_fuse = &fuse; }
 
+  // The building's neutral is cut upstream (TN only: an IT network has none).
+  // Takes effect at the next block.
+  void set_neutral_lost(bool lost) { m_neutral_lost = lost; }
+  bool neutral_lost() const { return m_neutral_lost; }
+  // The admittance of the voltage terminal from `phase` to the neutral (its divider,
+  // 0 when not wired), part of the star point when the neutral is lost.
+  void set_terminal_admittance(Phase phase, double siemens) { m_terminal_s[phase] = siemens; }
+  // The building neutral's voltage against the supply's, as an RMS phasor relative
+  // to L1's supply fundamental, from the present state of the loads: 0 unless the
+  // neutral is lost.
+  std::complex<double> neutral_voltage_v() const { return neutral_state().voltage_v; }
+
  private:
+  struct NeutralState {
+    std::complex<double> voltage_v = 0.0;  // V_N
+    std::array<std::complex<double>, kPhases> load_ratio{1.0, 1.0, 1.0};
+  };
+  NeutralState neutral_state() const;
+  bool neutral_floats() const;
+
+  MainsBlock m_building;  // voltages() with the neutral lost
+  bool m_have_building = false;
+  bool m_neutral_lost = false;
+  std::array<double, kPhases> m_terminal_s{};
   CurrentBlock m_currents;
   CurrentBlock m_supply;  // m_currents plus the unmetered sources: what the fuse carries
   bool m_have_currents = false;

@@ -268,6 +268,41 @@ TerminalBench::TerminalBench(const std::string& name, bool star_reference)
   }
 }
 
+FaultBenches::FaultBenches()
+    : mains_neutral_r("mains_neutral_r", mains_config()),
+      mains_neutral_mix("mains_neutral_mix", mains_config()),
+      neutral_r1("neutral_r1", load_config("r1", {L1}, 6, 1.0)),
+      neutral_r2("neutral_r2", load_config("r2", {L2}, 5, 1.0)),
+      neutral_r3("neutral_r3", load_config("r3", {L3}, 4, 1.0)),
+      neutral_lag("neutral_lag", load_config("lag", {L1}, 10, 0.8)),
+      neutral_lead("neutral_lead", load_config("lead", {L2}, 3, 0.9, true)),
+      neutral_three("neutral_three", load_config("three", {L1, L2, L3}, 4, 1.0)),
+      neutral_car("neutral_car",
+                  rotated(single_phase_car(charger_config("neutral_car", 10)), {L3, L1, L2})),
+      cp_neutral_r("cp_neutral_r"),
+      cp_neutral_mix("cp_neutral_mix"),
+      mains_drift("mains_drift", mains_config()),
+      mains_drift_limit("mains_drift_limit", mains_config(230, 64)),
+      mains_interrupt("mains_interrupt", mains_config()),
+      interrupted_load("interrupted_load", load_config("interrupted", {L1, L2, L3}, 8, 0.9)),
+      cp_interrupt("cp_interrupt"),
+      adc_stuck("adc_stuck", quiet_adc()),
+      adc_clip("adc_clip", quiet_adc()),
+      adc_drop("adc_drop", quiet_adc()),
+      adc_jitter("adc_jitter", quiet_adc()),
+      adc_jitter_twin("adc_jitter_twin", quiet_adc()),
+      adc_jitter_off("adc_jitter_off", quiet_adc()),
+      ev_ignores("ev_ignores", charger_config("ignores", 10)),
+      ev_slow("ev_slow", charger_config("slow", 16)) {
+  cp_neutral_r.mains.bind(mains_neutral_r.out);
+  for (Load* l : {&neutral_r1, &neutral_r2, &neutral_r3}) cp_neutral_r.sources.bind(l->out);
+  cp_neutral_mix.mains.bind(mains_neutral_mix.out);
+  for (Load* l : {&neutral_lag, &neutral_lead, &neutral_three}) cp_neutral_mix.sources.bind(l->out);
+  cp_neutral_mix.sources.bind(neutral_car.out);
+  cp_interrupt.mains.bind(mains_interrupt.out);
+  cp_interrupt.sources.bind(interrupted_load.out);
+}
+
 World::World()
     : mains_rms("mains_rms", rms_config()),
       mains_seq123("mains_seq123", mains_config()),

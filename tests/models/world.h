@@ -94,6 +94,29 @@ struct Chain : sc_core::sc_module {
         const AdcModelConfig& adc_config);
 };
 
+// The benches of the fault-injection tests (faults_*_test.cpp).
+struct FaultBenches {
+  // Neutral loss on 230 V TN. Resistive loads of 6, 5 and 4 A on L1, L2, L3 through
+  // cp_neutral_r; through cp_neutral_mix: 10 A at pf 0.8 lagging on L1, 3 A at pf 0.9
+  // leading on L2, a balanced 4 A three-phase load, a one-phase car charging 10 A on L3
+  // (a current source), and the voltage terminal's dividers.
+  Mains mains_neutral_r, mains_neutral_mix;
+  Load neutral_r1, neutral_r2, neutral_r3;
+  Load neutral_lag, neutral_lead, neutral_three;
+  Charger neutral_car;
+  ConnectionPoint cp_neutral_r, cp_neutral_mix;
+  // Frequency drift and its limit; a whole-supply interruption with a load on it.
+  Mains mains_drift, mains_drift_limit, mains_interrupt;
+  Load interrupted_load;
+  ConnectionPoint cp_interrupt;
+  // ADC faults: quiet 16-bit converters on scripted pins.
+  AdcBench adc_stuck, adc_clip, adc_drop, adc_jitter, adc_jitter_twin, adc_jitter_off;
+  // Faulty cars: one that ignores its limit, one that is slow to follow it.
+  Charger ev_ignores, ev_slow;
+
+  FaultBenches();
+};
+
 struct World {
   // Mains
   Mains mains_rms;
@@ -156,6 +179,7 @@ struct World {
   Charger ev_cp;
   ConnectionPoint cp_ev;
   std::string charger_invalid_message;
+  FaultBenches faults;
 
   World();
 };

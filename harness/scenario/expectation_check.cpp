@@ -5,18 +5,6 @@
 #include <stdexcept>
 
 namespace amprig {
-namespace {
-
-const Signal& lookup(const SignalRegistry& signals, const std::string& name, const SourceRef& where,
-                     const std::string& key) {
-  try {
-    return signals.at(name);
-  } catch (const std::out_of_range& e) {
-    throw ScenarioError(where, key, e.what());
-  }
-}
-
-}  // namespace
 
 std::string format_sim_time(SimTimeNs ns) {
   std::ostringstream s;
@@ -26,38 +14,46 @@ std::string format_sim_time(SimTimeNs ns) {
   return s.str();
 }
 
-void validate_expectation(const SignalRegistry& signals, const Expectation& e) {
+std::optional<ScenarioError> expectation_problem(const SignalRegistry& signals, const Expectation& e) {
   const std::string key = "expect." + e.signal;
-  const Signal& s = lookup(signals, e.signal, e.where, key);
+  const Signal* s = signals.find(e.signal);
+  if (s == nullptr) return ScenarioError(e.where, key, signals.unknown_name_message(e.signal));
   switch (e.kind) {
-    case Expectation::Kind::exact:
-      try {
-        parse_value(s, e.exact);
-      } catch (const std::invalid_argument& err) {
-        throw ScenarioError(e.where, key, err.what());
-      }
-      return;
+    case Expectation::Kind::exact: {
+      Value value;
+      std::string error;
+      if (!try_parse_value(*s, e.exact, &value, &error)) return ScenarioError(e.where, key, error);
+      return std::nullopt;
+    }
     case Expectation::Kind::contains:
-      if (s.type == SignalType::number || s.type == SignalType::boolean) {
-        throw ScenarioError(e.where, key, "contains needs a text or choice signal");
+      if (s->type == SignalType::number || s->type == SignalType::boolean) {
+        return ScenarioError(e.where, key, "contains needs a text or choice signal");
       }
-      return;
+      return std::nullopt;
     case Expectation::Kind::tolerance:
     case Expectation::Kind::range:
     case Expectation::Kind::not_between:
       break;
   }
-  if (s.type != SignalType::number) {
-    throw ScenarioError(e.where, key,
-                        "a tolerance or range needs a numeric signal; " + e.signal + " is " +
-                            describe_type(s));
+  if (s->type != SignalType::number) {
+    return ScenarioError(e.where, key,
+                         "a tolerance or range needs a numeric signal; " + e.signal + " is " +
+                             describe_type(*s));
   }
   if (e.kind == Expectation::Kind::tolerance && !e.value) {
-    const Signal& ref = lookup(signals, e.value_signal, e.where, key + ".value");
-    if (ref.type != SignalType::number) {
-      throw ScenarioError(e.where, key + ".value", e.value_signal + " is not a numeric signal");
+    const Signal* ref = signals.find(e.value_signal);
+    if (ref == nullptr) {
+      return ScenarioError(e.where, key + ".value", signals.unknown_name_message(e.value_signal));
+    }
+    if (ref->type != SignalType::number) {
+      return ScenarioError(e.where, key + ".value", e.value_signal + " is not a numeric signal");
     }
   }
+  return std::nullopt;
+}
+
+void validate_expectation(const SignalRegistry& signals, const Expectation& e) {
+  if (auto problem = expectation_problem(signals, e)) throw *problem;
 }
 
 bool expectation_holds(const SignalRegistry& signals, const Expectation& e, std::string& actual,

@@ -1,6 +1,7 @@
 #pragma once
 // Checking one expectation against the signal registry, and the failure line it gives: shared
 // by YAML steps and the Python API, so both say the same thing in the same words.
+#include <optional>
 #include <string>
 
 #include "report/result.h"
@@ -12,8 +13,10 @@ namespace amprig {
 // "1.500 s"
 std::string format_sim_time(SimTimeNs ns);
 
-// Throws ScenarioError (naming `e.where` and the key expect.<signal>) if the signal is unknown
-// or the expectation does not fit its type.
+// What is wrong with `e` (naming `e.where` and the key expect.<signal>): an unknown signal, or an
+// expectation that does not fit its type. Does not throw (see try_parse_value).
+std::optional<ScenarioError> expectation_problem(const SignalRegistry& signals, const Expectation& e);
+// The same, thrown.
 void validate_expectation(const SignalRegistry& signals, const Expectation& e);
 
 // Evaluates `e` now. `actual` and `expected` are filled for the failure message.

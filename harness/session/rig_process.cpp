@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -13,6 +14,7 @@
 #include <memory>
 
 #include "rig/sim_log.h"
+#include "scenario/expectation_check.h"
 
 namespace amprig {
 namespace {
@@ -166,13 +168,25 @@ Expectation read_expectation(Reader& r) {
 
 // ---- the rig's process ------------------------------------------------------------------------
 
+std::string error_reply(Reply kind, const std::string& message) {
+  Writer w;
+  w.u8(static_cast<std::uint8_t>(kind)).str(message);
+  return w.bytes();
+}
+
+// One request. After the first sc_start nothing here throws on a bad request: each error is a
+// reply made in place. (Debian's SystemC switches coroutine stacks that AddressSanitizer does not
+// know of; an exception thrown after that is misjudged as a stack overflow.)
 std::string serve_one(Session& session, const std::string& request) {
   Reader in(request);
   Writer out;
   out.u8(static_cast<std::uint8_t>(Reply::ok));
+  SignalRegistry& signals = session.signals();
   switch (static_cast<Op>(in.u8())) {
     case Op::run: {
-      const auto failures = session.run(in.f64());
+      std::string step_error;
+      const auto failures = session.run(in.f64(), &step_error);
+      if (!step_error.empty()) return error_reply(Reply::scenario_error, step_error);
       if (!failures.empty()) {
         Writer fail;
         fail.u8(static_cast<std::uint8_t>(Reply::expectation)).i64(static_cast<std::int64_t>(failures.size()));
@@ -184,12 +198,21 @@ std::string serve_one(Session& session, const std::string& request) {
     case Op::time:
       out.f64(session.time_s());
       break;
-    case Op::get:
-      out.value(session.signals().get(in.str()));
+    case Op::get: {
+      const std::string name = in.str();
+      const Signal* s = signals.find(name);
+      if (s == nullptr) return error_reply(Reply::key_error, signals.unknown_name_message(name));
+      out.value(s->get());
       break;
+    }
     case Op::set: {
       const std::string name = in.str();
       const Value value = in.value();
+      const Signal* s = signals.find(name);
+      if (s == nullptr) return error_reply(Reply::key_error, signals.unknown_name_message(name));
+      if (!s->settable()) {
+        return error_reply(Reply::value_error, name + " is read-only (a measurement, not an input)");
+      }
       // Through the text form, so that a value of the wrong type or out of range gets the same
       // message as in a YAML file. %.17g gives a double back exactly.
       std::string text;
@@ -198,18 +221,22 @@ std::string serve_one(Session& session, const std::string& request) {
         std::snprintf(buffer, sizeof buffer, "%.17g", *d);
         text = buffer;
       } else if (const auto* b = std::get_if<bool>(&value)) {
-        if (session.signals().at(name).type == SignalType::number) {
-          throw std::invalid_argument(name + " takes a number, not " + (*b ? "True" : "False"));
+        if (s->type == SignalType::number) {
+          return error_reply(Reply::value_error,
+                             name + " takes a number, not " + (*b ? "True" : "False"));
         }
         text = *b ? "true" : "false";
       } else {
         text = std::get<std::string>(value);
       }
-      session.signals().set_from_text(name, text);
+      Value parsed;
+      std::string error;
+      if (!try_parse_value(*s, text, &parsed, &error)) return error_reply(Reply::value_error, error);
+      s->set(parsed);
       break;
     }
     case Op::signals: {
-      const auto all = session.signals().all();
+      const auto all = signals.all();
       out.i64(static_cast<std::int64_t>(all.size()));
       for (const Signal* s : all) {
         out.str(s->name).str(describe_type(*s)).u8(static_cast<std::uint8_t>(s->type)).str(s->unit);
@@ -224,14 +251,22 @@ std::string serve_one(Session& session, const std::string& request) {
       for (auto& n : names) n = in.str();
       const double period = in.f64();
       const std::string vcd = in.str();
-      out.i64(session.start_trace(names, period, vcd));
+      std::string error;
+      bool unknown = false;
+      const int id = session.start_trace(names, period, vcd, &error, &unknown);
+      if (id == 0) return error_reply(unknown ? Reply::key_error : Reply::value_error, error);
+      out.i64(id);
       break;
     }
     case Op::trace_stop:
-      session.stop_trace(static_cast<int>(in.i64()));
+      if (!session.stop_trace(static_cast<int>(in.i64()))) {
+        return error_reply(Reply::value_error, "no such trace");
+      }
       break;
     case Op::trace: {
-      const TraceData& t = session.trace(static_cast<int>(in.i64()));
+      const TraceData* found = session.trace(static_cast<int>(in.i64()));
+      if (found == nullptr) return error_reply(Reply::value_error, "no such trace");
+      const TraceData& t = *found;
       out.i64(static_cast<std::int64_t>(t.names.size())).i64(static_cast<std::int64_t>(t.time_s.size()));
       for (const double x : t.time_s) out.f64(x);
       for (std::size_t i = 0; i < t.names.size(); ++i) {
@@ -248,6 +283,12 @@ std::string serve_one(Session& session, const std::string& request) {
       const Expectation e = read_expectation(in);
       const auto kind = static_cast<Step::Kind>(in.u8());
       const double window = in.f64();
+      if (signals.find(e.signal) == nullptr) {
+        return error_reply(Reply::key_error, signals.unknown_name_message(e.signal));
+      }
+      if (auto problem = expectation_problem(signals, e)) {
+        return error_reply(Reply::scenario_error, problem->what());
+      }
       const CheckOutcome o = session.check(e, kind, window);
       out.u8(o.held ? 1 : 0);
       if (!o.held) out.failure(o.failure);
@@ -257,12 +298,6 @@ std::string serve_one(Session& session, const std::string& request) {
       break;
   }
   return out.bytes();
-}
-
-std::string error_reply(Reply kind, const std::string& message) {
-  Writer w;
-  w.u8(static_cast<std::uint8_t>(kind)).str(message);
-  return w.bytes();
 }
 
 // Runs `work`, turning what it throws into the reply the parent turns back into the same error.
@@ -426,7 +461,19 @@ std::string RigProcess::call(const std::string& request) {
   throw RigProcessError("malformed reply from the rig's process");
 }
 
+namespace {
+
+// Checked here, in the owner's process, so that the rig's process never sees a bad duration.
+void check_seconds(double seconds, const char* what) {
+  if (!std::isfinite(seconds) || seconds < 0 || seconds > 1e7) {
+    throw std::invalid_argument(std::string(what) + " must be a number of seconds in [0, 1e7]");
+  }
+}
+
+}  // namespace
+
 void RigProcess::run(double seconds) {
+  check_seconds(seconds, "run()'s time");
   Writer w;
   w.u8(static_cast<std::uint8_t>(Op::run)).f64(seconds);
   call(w.bytes());
@@ -515,6 +562,7 @@ TraceData RigProcess::trace(int id) {
 }
 
 CheckOutcome RigProcess::check(const Expectation& e, Step::Kind kind, double window_s) {
+  check_seconds(window_s, "the window");
   Writer w;
   w.u8(static_cast<std::uint8_t>(Op::check));
   write_expectation(w, e);

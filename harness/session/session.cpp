@@ -160,10 +160,11 @@ Session::Session(const Scenario& scenario) : m(std::make_unique<Impl>(scenario))
 
 Session::~Session() = default;
 
-std::vector<Failure> Session::run(double seconds) {
+std::vector<Failure> Session::run(double seconds, std::string* step_error) {
   m->advance_to(now_ns() + to_ns(seconds, "run()'s time"));
   if (m->steps_result.outcome == ScenarioResult::Outcome::error && !m->steps_result.error.empty()) {
-    throw std::runtime_error(m->steps_result.error);
+    *step_error = m->steps_result.error;
+    m->steps_result.error.clear();
   }
   const auto& all = m->steps_result.failures;
   std::vector<Failure> fresh(all.begin() + static_cast<std::ptrdiff_t>(m->failures_reported), all.end());
@@ -176,13 +177,35 @@ double Session::time_s() const { return sc_core::sc_time_stamp().to_seconds(); }
 SignalRegistry& Session::signals() { return m->rig.signals(); }
 
 int Session::start_trace(const std::vector<std::string>& names, double period_s,
-                         const std::string& vcd_path) {
-  if (names.empty()) throw std::invalid_argument("name at least one signal to trace");
+                         const std::string& vcd_path, std::string* error, bool* unknown) {
+  *unknown = false;
+  if (names.empty()) {
+    *error = "name at least one signal to trace";
+    return 0;
+  }
   auto trace = std::make_unique<Trace>();
-  trace->signals = traceable_signals(m->rig.signals(), names);  // in the order given
-  trace->period_ns = to_ns(period_s, "the trace period");
-  if (trace->period_ns < 1000) throw std::invalid_argument("the trace period must be at least 1 us");
-  trace->next_ns = now_ns();
+  for (const auto& name : names) {
+    const Signal* s = m->rig.signals().find(name);
+    if (s == nullptr) {
+      *unknown = true;
+      *error = m->rig.signals().unknown_name_message(name);
+      return 0;
+    }
+    if (s->type == SignalType::text) {
+      *error = name + " is text and cannot be traced";
+      return 0;
+    }
+    trace->signals.push_back(s);  // in the order given
+  }
+  if (!std::isfinite(period_s) || period_s < 0 || period_s > 1e7) {
+    *error = "the trace period must be a number of seconds in [0, 1e7]";
+    return 0;
+  }
+  if (period_s < 1e-6) {
+    *error = "the trace period must be at least 1 us";
+    return 0;
+  }
+  trace->period_ns = static_cast<SimTimeNs>(std::llround(period_s * 1e9));
   for (const Signal* s : trace->signals) {
     trace->data.names.push_back(s->name);
     trace->data.types.push_back(s->type);
@@ -191,7 +214,10 @@ int Session::start_trace(const std::vector<std::string>& names, double period_s,
   trace->data.texts.resize(names.size());
   if (!vcd_path.empty()) {
     trace->vcd = std::make_unique<VcdWriter>(vcd_path, trace->signals);
-    if (!trace->vcd->ok()) throw std::invalid_argument("cannot write " + vcd_path);
+    if (!trace->vcd->ok()) {
+      *error = "cannot write " + vcd_path;
+      return 0;
+    }
   }
   // The first sample is now, as things stand.
   trace->sample(now_ns());
@@ -201,21 +227,20 @@ int Session::start_trace(const std::vector<std::string>& names, double period_s,
   return id;
 }
 
-void Session::stop_trace(int id) {
+bool Session::stop_trace(int id) {
   auto it = m->driver.traces.find(id);
-  if (it == m->driver.traces.end()) throw std::invalid_argument("no such trace");
+  if (it == m->driver.traces.end()) return false;
   it->second->active = false;
   if (it->second->vcd) it->second->vcd->flush();
+  return true;
 }
 
-const TraceData& Session::trace(int id) const {
+const TraceData* Session::trace(int id) const {
   auto it = m->driver.traces.find(id);
-  if (it == m->driver.traces.end()) throw std::invalid_argument("no such trace");
-  return it->second->data;
+  return it == m->driver.traces.end() ? nullptr : &it->second->data;
 }
 
 CheckOutcome Session::check(const Expectation& e, Step::Kind kind, double window_s) {
-  validate_expectation(m->rig.signals(), e);
   const SimTimeNs now = now_ns();
   const SimTimeNs window = to_ns(window_s, "the window");
   CheckOutcome outcome;

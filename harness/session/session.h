@@ -38,21 +38,22 @@ class Session {
   Session& operator=(const Session&) = delete;
 
   // Advances simulated time by `seconds`. Returns the failures of the scenario's own steps that
-  // fell in this run; throws ScenarioError if one of its steps could not be applied.
-  std::vector<Failure> run(double seconds);
+  // fell in this run; `step_error` says if one of its steps could not be applied.
+  std::vector<Failure> run(double seconds, std::string* step_error);
   double time_s() const;
   SignalRegistry& signals();
 
   // Starts sampling `names` every `period_s` from now (and writes them to `vcd_path` if not
-  // empty). Throws std::out_of_range for an unknown name, std::invalid_argument otherwise.
+  // empty); returns its id, or 0 with `error` set (`unknown` when a name is not a signal).
+  // Nothing here throws once time has run: see try_parse_value.
   int start_trace(const std::vector<std::string>& names, double period_s,
-                  const std::string& vcd_path);
-  void stop_trace(int id);
-  const TraceData& trace(int id) const;
+                  const std::string& vcd_path, std::string* error, bool* unknown);
+  bool stop_trace(int id);                // false: no such trace
+  const TraceData* trace(int id) const;   // nullptr: no such trace
 
   // Checks `e` now (`window_s` 0), or runs on: `within` until it first holds (at most
   // `window_s`), `during` checking it at every check period for `window_s` and stopping at the
-  // first instant it fails. Throws ScenarioError if `e` does not fit its signal.
+  // first instant it fails. `e` must fit its signal (expectation_problem).
   CheckOutcome check(const Expectation& e, Step::Kind kind, double window_s);
 
  private:

@@ -110,18 +110,19 @@ std::string describe_type(const Signal& signal) {
   return "";
 }
 
-Value parse_value(const Signal& signal, const std::string& text) {
+bool try_parse_value(const Signal& signal, const std::string& text, Value* out, std::string* error) {
   switch (signal.type) {
     case SignalType::number: {
       char* end = nullptr;
       const double v = std::strtod(text.c_str(), &end);
       if (text.empty() || *end != '\0' || !std::isfinite(v)) {
-        throw std::invalid_argument(signal.name + " takes a number" +
-                                    (signal.unit.empty() ? "" : " in " + signal.unit) + ", not '" +
-                                    text + "'");
+        *error = signal.name + " takes a number" + (signal.unit.empty() ? "" : " in " + signal.unit) +
+                 ", not '" + text + "'";
+        return false;
       }
       if (signal.integer && v != std::floor(v)) {
-        throw std::invalid_argument(signal.name + " takes a whole number, not " + text);
+        *error = signal.name + " takes a whole number, not " + text;
+        return false;
       }
       if (v < signal.min || v > signal.max) {
         std::ostringstream range;
@@ -134,28 +135,47 @@ Value parse_value(const Signal& signal, const std::string& text) {
           range << "of at least " << signal.min;
         }
         range << (signal.unit.empty() ? "" : " " + signal.unit) << ", not " << text;
-        throw std::invalid_argument(range.str());
+        *error = range.str();
+        return false;
       }
-      return v;
+      *out = v;
+      return true;
     }
     case SignalType::boolean:
-      if (text == "true" || text == "yes" || text == "on" || text == "1") return true;
-      if (text == "false" || text == "no" || text == "off" || text == "0") return false;
-      throw std::invalid_argument(signal.name + " takes true or false, not '" + text + "'");
+      if (text == "true" || text == "yes" || text == "on" || text == "1") {
+        *out = true;
+        return true;
+      }
+      if (text == "false" || text == "no" || text == "off" || text == "0") {
+        *out = false;
+        return true;
+      }
+      *error = signal.name + " takes true or false, not '" + text + "'";
+      return false;
     case SignalType::choice:
       if (std::find(signal.choices.begin(), signal.choices.end(), text) != signal.choices.end()) {
-        return text;
+        *out = text;
+        return true;
       }
-      throw std::invalid_argument(signal.name + " takes one of " + describe_type(signal) +
-                                  ", not '" + text + "'");
+      *error = signal.name + " takes one of " + describe_type(signal) + ", not '" + text + "'";
+      return false;
     case SignalType::text:
       if (signal.accepts && !signal.accepts(text)) {
-        throw std::invalid_argument(signal.name + " takes " + describe_type(signal) + ", not '" +
-                                    text + "'");
+        *error = signal.name + " takes " + describe_type(signal) + ", not '" + text + "'";
+        return false;
       }
-      return text;
+      *out = text;
+      return true;
   }
-  return text;
+  *out = text;
+  return true;
+}
+
+Value parse_value(const Signal& signal, const std::string& text) {
+  Value value;
+  std::string error;
+  if (!try_parse_value(signal, text, &value, &error)) throw std::invalid_argument(error);
+  return value;
 }
 
 std::string fault_group(const std::string& name) {
@@ -212,6 +232,10 @@ const Signal* SignalRegistry::find(const std::string& name) const {
 
 const Signal& SignalRegistry::at(const std::string& name) const {
   if (const Signal* s = find(name)) return *s;
+  throw std::out_of_range(unknown_name_message(name));
+}
+
+std::string SignalRegistry::unknown_name_message(const std::string& name) const {
   std::string message = "no signal named '" + name + "'";
   const auto close = close_matches(name);
   if (!close.empty()) {
@@ -219,7 +243,7 @@ const Signal& SignalRegistry::at(const std::string& name) const {
     for (std::size_t i = 0; i < close.size(); ++i) message += (i ? ", " : " ") + close[i];
     message += "?)";
   }
-  throw std::out_of_range(message);
+  return message;
 }
 
 Value SignalRegistry::get(const std::string& name) const { return at(name).get(); }

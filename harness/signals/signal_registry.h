@@ -51,6 +51,8 @@ class SignalRegistry {
   void add(Signal signal);
   const Signal* find(const std::string& name) const;
   const Signal& at(const std::string& name) const;  // throws std::out_of_range with suggestions
+  // What at() says of a name that is not here: "no signal named 'x' (did you mean ...?)".
+  std::string unknown_name_message(const std::string& name) const;
   Value get(const std::string& name) const;
   // Parses `text` per the signal's type and sets it; throws std::invalid_argument
   // saying what is allowed.
@@ -85,5 +87,8 @@ Signal make_text(std::string name, std::string format, std::string description,
 std::string to_string(const Value& value);
 std::string describe_type(const Signal& signal);  // "number [A]", "bool", "green|red|off"
 Value parse_value(const Signal& signal, const std::string& text);  // throws std::invalid_argument
+// The same without throwing (for code that runs after sc_start, where the installed SystemC's
+// coroutine stacks make AddressSanitizer misjudge exceptions): false and `error` set if invalid.
+bool try_parse_value(const Signal& signal, const std::string& text, Value* out, std::string* error);
 
 }  // namespace amprig

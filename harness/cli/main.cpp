@@ -20,6 +20,8 @@
 #include "rig/rig.h"
 #include "rig/sim_log.h"
 #include "scenario/run.h"
+#include "sweep/runner.h"
+#include "sweep/test_hooks.h"
 
 namespace {
 
@@ -44,6 +46,25 @@ commands:
       -v, --verbose       show the rig's log (info level) for each scenario
       --log MODULE=LEVEL  log level for one module and those below it, e.g. rig.ct2=debug
                           (levels: debug, info, warning, error, quiet)
+  sweep FILE          run a fault sweep (scenarios/sweeps/*.yaml): every run in a process of its
+                      own, results appended to a JSON-lines file as each finishes
+      -j N                runs in parallel (default: number of cores)
+      --results FILE      the results file (default: build/reports/sweeps/<sweep>.jsonl of this
+                          program's build; a directory: <sweep>.jsonl in it)
+      --resume            skip the runs the results file already holds
+      --timeout DUR       wall-clock limit per run (default: the sweep file's timeout, else 5min)
+      --junit FILE        write JUnit XML
+      --vcd DIR           write a VCD trace of every run: DIR/<run id>.vcd
+      --vcd-period DUR, --trace A,B,...   as for run
+      --list              print the runs (id, group, base, seed, simulated time), run nothing
+      --emit RUN_ID       print that run as a standalone scenario file, run nothing
+  replay RESULTS RUN_ID
+                      replay one run of a sweep exactly, from its results file
+      --vcd FILE          write a VCD trace of it
+      -v, --verbose       show the rig's log
+      --sweep FILE        the sweep file (default: the one the results name)
+      --timeout DUR       wall-clock limit (default: the sweep file's)
+      --results FILE      append the replay's record to this results file
   signals [FILE]      list every signal (of FILE's rig, or of the default ag63 rig) with units
   faults [FILE]       list the settable fault-injection signals
   bench               print the real-time factor of the reference rig
@@ -53,7 +74,7 @@ commands:
   help balancer       the load balancer's settings (unit, default, meaning) and the reasons
                       it gives for its decisions
 
-Exit codes: 0 every scenario passed; 1 a scenario failed or had an error; 2 bad usage.
+Exit codes: 0 every scenario (run) passed; 1 a scenario failed or had an error; 2 bad usage.
 )";
 
 // Words of `text` in lines of at most `width` characters (a longer word gets a line of its own),
@@ -146,6 +167,7 @@ std::vector<std::string> collect(const std::vector<std::string>& inputs) {
 int command_run(const std::vector<std::string>& args) {
   RunOptions options;
   options.jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  options.prepare_rig = &sweep::add_test_hooks_if_enabled;
   std::string junit, report;
   std::vector<std::string> inputs;
   bool show_output = false;
@@ -231,6 +253,105 @@ int command_run(const std::vector<std::string>& args) {
     }
   }
   return code;
+}
+
+// Splits "a,b,c".
+std::vector<std::string> name_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream list(text);
+  std::string name;
+  while (std::getline(list, name, ',')) out.push_back(name);
+  return out;
+}
+
+int command_sweep(const std::vector<std::string>& args, const std::string& program) {
+  sweep::SweepOptions options;
+  options.jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  options.program = program;
+  options.prepare_rig = &sweep::add_test_hooks_if_enabled;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= args.size()) throw std::invalid_argument(a + " needs a value");
+      return args[++i];
+    };
+    if (a == "-j") {
+      options.jobs = std::atoi(value().c_str());
+      if (options.jobs < 1) throw std::invalid_argument("-j takes a positive number");
+    } else if (a == "--results") {
+      options.results = value();
+    } else if (a == "--resume") {
+      options.resume = true;
+    } else if (a == "--timeout") {
+      options.timeout_s = seconds(value());
+      if (*options.timeout_s < 1) throw std::invalid_argument("--timeout is at least 1s");
+    } else if (a == "--list") {
+      options.list = true;
+    } else if (a == "--emit") {
+      options.emit_id = value();
+    } else if (a == "--junit") {
+      options.junit = value();
+    } else if (a == "--vcd") {
+      options.vcd_dir = value();
+    } else if (a == "--vcd-period") {
+      options.vcd_period_s = seconds(value());
+      if (options.vcd_period_s <= 0) throw std::invalid_argument("--vcd-period must be positive");
+    } else if (a == "--trace") {
+      options.trace = name_list(value());
+    } else if (!a.empty() && a[0] == '-') {
+      throw std::invalid_argument("unknown option " + a);
+    } else if (options.file.empty()) {
+      options.file = a;
+    } else {
+      throw std::invalid_argument("sweep takes one sweep file");
+    }
+  }
+  if (options.file.empty()) throw std::invalid_argument("sweep needs a sweep file");
+  if (!fs::is_regular_file(options.file)) throw std::runtime_error(options.file + ": no such file");
+  return sweep::sweep_command(options);
+}
+
+int command_replay(const std::vector<std::string>& args) {
+  sweep::ReplayOptions options;
+  options.prepare_rig = &sweep::add_test_hooks_if_enabled;
+  std::vector<std::string> positional;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= args.size()) throw std::invalid_argument(a + " needs a value");
+      return args[++i];
+    };
+    if (a == "--vcd") {
+      options.vcd = value();
+    } else if (a == "--vcd-period") {
+      options.vcd_period_s = seconds(value());
+      if (options.vcd_period_s <= 0) throw std::invalid_argument("--vcd-period must be positive");
+    } else if (a == "--trace") {
+      options.trace = name_list(value());
+    } else if (a == "-v" || a == "--verbose") {
+      options.verbose = true;
+    } else if (a == "--sweep") {
+      options.sweep_file = value();
+    } else if (a == "--timeout") {
+      options.timeout_s = seconds(value());
+      if (*options.timeout_s < 1) throw std::invalid_argument("--timeout is at least 1s");
+    } else if (a == "--results") {
+      options.results_out = value();
+    } else if (!a.empty() && a[0] == '-') {
+      throw std::invalid_argument("unknown option " + a);
+    } else {
+      positional.push_back(a);
+    }
+  }
+  if (positional.size() != 2) {
+    throw std::invalid_argument("replay takes a results file and a run id");
+  }
+  options.results = positional[0];
+  options.id = positional[1];
+  if (!fs::is_regular_file(options.results)) {
+    throw std::runtime_error(options.results + ": no such file");
+  }
+  return sweep::replay_command(options);
 }
 
 int command_signals(const std::vector<std::string>& args, bool faults_only) {
@@ -330,6 +451,8 @@ int dispatch(int argc, char* argv[]) {
   const std::vector<std::string> args(argv + 2, argv + argc);
   try {
     if (command == "run") return command_run(args);
+    if (command == "sweep") return command_sweep(args, argv[0]);
+    if (command == "replay") return command_replay(args);
     if (command == "signals") return command_signals(args, false);
     if (command == "faults") return command_signals(args, true);
     if (command == "bench") {

@@ -1,8 +1,10 @@
 #include "scenario/run.h"
 
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -78,16 +80,29 @@ std::vector<ScenarioResult> run_file_here(const std::string& file, const RunOpti
 }
 
 ScenarioResult run_scenario_here(const std::string& file, const RunOptions& options) {
+  const auto started = std::chrono::steady_clock::now();
   ScenarioResult result;
-  result.file = file;
-  result.id = std::filesystem::path(file).stem().string();
+  try {
+    result = run_scenario_here(load_scenario(file), options);
+  } catch (const ScenarioError& e) {
+    result = error_result(file, e.what());
+  } catch (const std::exception& e) {
+    result = error_result(file, file + ": " + e.what());
+  }
+  result.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return result;
+}
+
+ScenarioResult run_scenario_here(const Scenario& scenario, const RunOptions& options) {
+  ScenarioResult result;
+  result.file = scenario.file;
+  result.id = scenario.id;
+  result.description = scenario.description;
   const auto started = std::chrono::steady_clock::now();
   try {
-    const Scenario scenario = load_scenario(file);
-    result.id = scenario.id;
-    result.description = scenario.description;
     install_systemc_report_handler();
     Rig rig("rig", scenario);
+    if (options.prepare_rig) options.prepare_rig(rig);
     StepRunner runner("steps", rig, result);
     std::unique_ptr<VcdTracer> tracer;
     if (!options.vcd_path.empty()) {
@@ -108,43 +123,52 @@ ScenarioResult run_scenario_here(const std::string& file, const RunOptions& opti
     result.error = std::string("SystemC: ") + e.what();
   } catch (const std::exception& e) {
     result.outcome = ScenarioResult::Outcome::error;
-    result.error = file + ": " + e.what();
+    result.error = scenario.file + ": " + e.what();
   }
   result.wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return result;
 }
 
-std::vector<ScenarioResult> run_scenarios(
-    const std::vector<std::string>& files, const RunOptions& options,
-    const std::function<void(const ScenarioResult&, std::size_t, std::size_t)>& on_done) {
+void run_in_processes(std::size_t count, int jobs, double timeout_s, const ChildWork& work,
+                      const ChildDone& done, const std::function<bool()>& stopping) {
   struct Child {
     std::size_t index;
     int result_fd;
     int output_fd;
     std::chrono::steady_clock::time_point started;
   };
-  std::vector<std::vector<ScenarioResult>> results(files.size());
   std::map<pid_t, Child> running;
   std::size_t next = 0;
-  std::size_t done = 0;
-  const int jobs = std::max(1, options.jobs);
+  jobs = std::max(1, jobs);
+  const pid_t parent = getpid();
   std::fflush(nullptr);
-  while (done < files.size()) {
-    while (next < files.size() && static_cast<int>(running.size()) < jobs) {
+  const auto stop_requested = [&] { return stopping && stopping(); };
+  while (next < count || !running.empty()) {
+    while (next < count && static_cast<int>(running.size()) < jobs && !stop_requested()) {
       const std::size_t index = next++;
       const int result_fd = anonymous_file();
       const int output_fd = anonymous_file();
       const pid_t pid = fork();
       if (pid == 0) {
+        // An orphan would run on unseen: it dies with the process that waits for it.
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent) _exit(1);
         dup2(output_fd, STDOUT_FILENO);
         dup2(output_fd, STDERR_FILENO);
-        alarm(static_cast<unsigned>(std::max(1.0, options.timeout_s)));
-        RunOptions child_options = options;
-        child_options.vcd_path = vcd_path_for(
-            options, std::filesystem::path(files[index]).stem().string(), files.size());
+        alarm(static_cast<unsigned>(std::max(1.0, timeout_s)));
+        // Nothing may leave this function but _exit: an exception would run the parent's loop.
+        std::vector<ScenarioResult> results;
+        try {
+          results = work(index);
+        } catch (const std::exception& e) {
+          ScenarioResult r;
+          r.outcome = ScenarioResult::Outcome::error;
+          r.error = e.what();
+          results.push_back(std::move(r));
+        }
         std::string text;
-        for (const auto& r : run_file_here(files[index], child_options)) text += serialise(r);
+        for (const auto& r : results) text += serialise(r);
         std::fflush(nullptr);
         std::size_t written = 0;
         while (written < text.size()) {
@@ -156,13 +180,26 @@ std::vector<ScenarioResult> run_scenarios(
       }
       running[pid] = Child{index, result_fd, output_fd, std::chrono::steady_clock::now()};
     }
+    if (running.empty()) break;  // stopping before the rest started
     int status = 0;
-    const pid_t pid = waitpid(-1, &status, 0);
-    if (pid < 0) break;
+    const pid_t pid = stop_requested() ? -1 : waitpid(-1, &status, 0);
+    if (pid < 0) {
+      if (errno == EINTR && !stop_requested()) continue;
+      // Stopping (or nothing left to wait for): the unfinished runs have no result.
+      for (const auto& [child_pid, child] : running) {
+        kill(child_pid, SIGKILL);
+        waitpid(child_pid, nullptr, 0);
+        close(child.result_fd);
+        close(child.output_fd);
+      }
+      break;
+    }
     const auto it = running.find(pid);
     if (it == running.end()) continue;
     const Child child = it->second;
     running.erase(it);
+    const double wall_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - child.started).count();
     std::vector<ScenarioResult> got;
     const std::string text = read_all(child.result_fd);
     // One record per scenario, each ending with its "end" line.
@@ -174,29 +211,56 @@ std::vector<ScenarioResult> run_scenarios(
       if (deserialise(text.substr(start, stop - start), &r)) got.push_back(std::move(r));
       start = stop;
     }
+    const bool killed_by_stop = got.empty() && WIFSIGNALED(status) && stop_requested();
     if (got.empty()) {
-      ScenarioResult r = error_result(files[child.index], "");
+      ScenarioResult r;
+      r.outcome = ScenarioResult::Outcome::error;
       if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM) {
-        r.error = "timed out after " + std::to_string(static_cast<int>(options.timeout_s)) + " s";
+        r.error = "timed out after " + std::to_string(static_cast<int>(timeout_s)) + " s";
       } else if (WIFSIGNALED(status)) {
         r.error = std::string("crashed: ") + strsignal(WTERMSIG(status));
       } else {
         r.error = "the scenario's process ended without a result (exit code " +
                   std::to_string(WEXITSTATUS(status)) + ")";
       }
-      r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - child.started).count();
+      r.wall_s = wall_s;
       got.push_back(std::move(r));
     }
-    // The file's output goes with its first result.
+    // The child's output goes with its first result.
     got.front().output = read_all(child.output_fd) + got.front().output;
     close(child.result_fd);
     close(child.output_fd);
-    ++done;
-    for (auto& r : got) {
-      if (on_done) on_done(r, done, files.size());
-      results[child.index].push_back(std::move(r));
-    }
+    // A run the interrupt itself ended has no result of its own.
+    if (!killed_by_stop && done) done(child.index, got, wall_s);
   }
+}
+
+std::vector<ScenarioResult> run_scenarios(
+    const std::vector<std::string>& files, const RunOptions& options,
+    const std::function<void(const ScenarioResult&, std::size_t, std::size_t)>& on_done) {
+  std::vector<std::vector<ScenarioResult>> results(files.size());
+  std::size_t done = 0;
+  run_in_processes(
+      files.size(), options.jobs, options.timeout_s,
+      [&](std::size_t index) {
+        RunOptions child_options = options;
+        child_options.vcd_path = vcd_path_for(
+            options, std::filesystem::path(files[index]).stem().string(), files.size());
+        return run_file_here(files[index], child_options);
+      },
+      [&](std::size_t index, std::vector<ScenarioResult>& got, double) {
+        // A process that died without a result is named after its file.
+        if (got.size() == 1 && got.front().file.empty()) {
+          const ScenarioResult named = error_result(files[index], got.front().error);
+          got.front().file = named.file;
+          got.front().id = named.id;
+        }
+        ++done;
+        for (auto& r : got) {
+          if (on_done) on_done(r, done, files.size());
+          results[index].push_back(std::move(r));
+        }
+      });
   std::vector<ScenarioResult> flat;
   for (auto& rs : results) {
     for (auto& r : rs) flat.push_back(std::move(r));

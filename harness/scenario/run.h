@@ -6,8 +6,11 @@
 #include <vector>
 
 #include "report/result.h"
+#include "scenario/scenario.h"
 
 namespace amprig {
+
+class Rig;
 
 struct RunOptions {
   std::string vcd_path;               // empty: no trace
@@ -15,10 +18,16 @@ struct RunOptions {
   std::vector<std::string> trace;     // signals to trace; empty: all
   double timeout_s = 600;             // per scenario, wall clock
   int jobs = 1;                       // scenarios in parallel
+  // Called on each rig once it is built, before its steps are checked (test hooks add their
+  // signals here). Empty: nothing.
+  std::function<void(Rig&)> prepare_rig;
 };
 
 // Runs one scenario file in this process. Elaborates SystemC: once per process.
 ScenarioResult run_scenario_here(const std::string& file, const RunOptions& options);
+// The same for a scenario already decoded (a sweep's run, built from a tree); the result names
+// scenario.file.
+ScenarioResult run_scenario_here(const Scenario& scenario, const RunOptions& options);
 
 // Runs a Python scenario file (*.py): one result per scenario in it. The `amprig` program sets
 // it (the embedded interpreter lives in bindings/); without it, a .py file is an error.
@@ -26,6 +35,17 @@ using PythonRunner = std::function<std::vector<ScenarioResult>(const std::string
 void set_python_runner(PythonRunner runner);
 // The results of one file of either kind, in this process.
 std::vector<ScenarioResult> run_file_here(const std::string& file, const RunOptions& options);
+// Runs `work(i)` for every i below `count`, each in a child process of its own, `jobs` at a
+// time, each stopped after `timeout_s` of wall time. `done(i, results, wall_s)` is called in
+// this process as each child ends. A child that ends without a result (a crash, a timeout) gives
+// one error result saying why, whose id and file the caller fills in. Once `stopping()` returns
+// true (checked whenever a child ends or a signal interrupts the wait), no more children start
+// and those still running are killed without a result. A child dies with this process.
+using ChildWork = std::function<std::vector<ScenarioResult>(std::size_t index)>;
+using ChildDone =
+    std::function<void(std::size_t index, std::vector<ScenarioResult>& results, double wall_s)>;
+void run_in_processes(std::size_t count, int jobs, double timeout_s, const ChildWork& work,
+                      const ChildDone& done, const std::function<bool()>& stopping = {});
 // Runs each file in a child process; `on_done` is called as each result arrives (a Python file
 // may give several).
 std::vector<ScenarioResult> run_scenarios(

@@ -1,0 +1,639 @@
+#include "sweep/runner.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "rig/rig.h"
+#include "rig/sim_log.h"
+#include "scenario/run.h"
+#include "scenario/scenario_config.h"
+
+namespace amprig::sweep {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+// Set by SIGINT and SIGTERM while a sweep runs: start nothing more, keep what finished.
+volatile std::sig_atomic_t g_stop = 0;
+
+void on_stop_signal(int) { g_stop = 1; }
+
+// Installs the handlers for the life of a sweep, without SA_RESTART so that the wait for the
+// children returns at once.
+class StopSignals {
+ public:
+  StopSignals() {
+    g_stop = 0;
+    struct sigaction action {};
+    action.sa_handler = on_stop_signal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, &m_old_int);
+    sigaction(SIGTERM, &action, &m_old_term);
+  }
+  ~StopSignals() {
+    sigaction(SIGINT, &m_old_int, nullptr);
+    sigaction(SIGTERM, &m_old_term, nullptr);
+  }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+
+ private:
+  struct sigaction m_old_int {};
+  struct sigaction m_old_term {};
+};
+
+std::string fixed(double v, int digits) {
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(digits) << v;
+  return s.str();
+}
+
+std::string clock_text(double seconds) {
+  const long total = static_cast<long>(seconds + 0.5);
+  char text[32];
+  if (total >= 3600) {
+    std::snprintf(text, sizeof text, "%ld:%02ld:%02ld", total / 3600, (total / 60) % 60,
+                  total % 60);
+  } else {
+    std::snprintf(text, sizeof text, "%ld:%02ld", total / 60, total % 60);
+  }
+  return text;
+}
+
+// Shell-safe: ids are made of safe characters, but paths may hold anything.
+std::string shell_quote(const std::string& text) {
+  const bool plain = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           std::string("/._-+=@,:").find(c) != std::string::npos;
+  });
+  if (plain) return text;
+  std::string out = "'";
+  for (const char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+std::string xml_escape(const std::string& s) {
+  std::string out;
+  for (const char c : s) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' ? '?' : c;
+    }
+  }
+  return out;
+}
+
+// The progress line on stderr: redrawn in place on a terminal, a plain line now and then
+// otherwise (every tenth of the runs, at most every 10 s, and at the end).
+class Progress {
+ public:
+  Progress(std::string name, std::size_t total)
+      : m_name(std::move(name)),
+        m_total(total),
+        m_tty(isatty(STDERR_FILENO) == 1),
+        m_started(Clock::now()),
+        m_last_line(m_started) {}
+
+  void update(std::size_t done, std::size_t failed) {
+    m_done = done;
+    m_failed = failed;
+    const auto now = Clock::now();
+    if (m_tty) {
+      std::fprintf(stderr, "\r\033[K%s", text(now).c_str());
+      std::fflush(stderr);
+      m_drawn = true;
+      return;
+    }
+    const std::size_t step = std::max<std::size_t>(1, m_total / 10);
+    const bool due = done == m_total || done / step != m_last_done / step ||
+                     now - m_last_line >= std::chrono::seconds(10);
+    if (!due) return;
+    std::fprintf(stderr, "%s\n", text(now).c_str());
+    m_last_line = now;
+    m_last_done = done;
+  }
+  // Before other output on a terminal: the line goes, and comes back at the next update.
+  void clear() {
+    if (m_tty && m_drawn) std::fprintf(stderr, "\r\033[K");
+    m_drawn = false;
+  }
+  void finish() {
+    if (m_tty && m_drawn) std::fprintf(stderr, "\n");
+    m_drawn = false;
+  }
+
+ private:
+  std::string text(Clock::time_point now) const {
+    const double elapsed_s = std::chrono::duration<double>(now - m_started).count();
+    const double rate = elapsed_s > 0 ? static_cast<double>(m_done) / elapsed_s * 60 : 0;
+    std::string eta = "-";
+    if (m_done > 0 && m_done < m_total) {
+      eta = clock_text(elapsed_s / static_cast<double>(m_done) *
+                       static_cast<double>(m_total - m_done));
+    } else if (m_done == m_total) {
+      eta = "0:00";
+    }
+    char line[256];
+    std::snprintf(line, sizeof line, "%s: %zu/%zu runs, %zu failed, %.0f runs/min, ETA %s",
+                  m_name.c_str(), m_done, m_total, m_failed, rate, eta.c_str());
+    return line;
+  }
+
+  std::string m_name;
+  std::size_t m_total;
+  bool m_tty;
+  Clock::time_point m_started;
+  Clock::time_point m_last_line;
+  std::size_t m_done = 0, m_failed = 0, m_last_done = 0;
+  bool m_drawn = false;
+};
+
+struct Tally {
+  std::size_t runs = 0, passed = 0, failed = 0, errors = 0;
+  void add(ScenarioResult::Outcome outcome) {
+    ++runs;
+    switch (outcome) {
+      case ScenarioResult::Outcome::passed:
+        ++passed;
+        break;
+      case ScenarioResult::Outcome::failed:
+        ++failed;
+        break;
+      case ScenarioResult::Outcome::error:
+        ++errors;
+        break;
+    }
+  }
+};
+
+void print_tally_table(std::ostream& out, const std::string& title,
+                       const std::vector<std::pair<std::string, Tally>>& rows) {
+  std::size_t width = title.size();
+  for (const auto& [name, t] : rows) width = std::max(width, name.size());
+  out << "  " << std::left << std::setw(static_cast<int>(width)) << title
+      << "    runs  passed  failed  errors\n";
+  for (const auto& [name, t] : rows) {
+    out << "  " << std::left << std::setw(static_cast<int>(width)) << name << std::right
+        << std::setw(8) << t.runs << std::setw(8) << t.passed << std::setw(8) << t.failed
+        << std::setw(8) << t.errors << "\n";
+  }
+}
+
+bool write_junit(const std::string& path, const std::string& sweep_name,
+                 const std::vector<const RunRecord*>& records) {
+  const auto parent = fs::path(path).parent_path();
+  if (!parent.empty()) fs::create_directories(parent);
+  std::ofstream out(path);
+  if (!out) return false;
+  std::size_t failures = 0, errors = 0;
+  double time_s = 0;
+  for (const auto* r : records) {
+    failures += r->result.outcome == ScenarioResult::Outcome::failed;
+    errors += r->result.outcome == ScenarioResult::Outcome::error;
+    time_s += r->result.wall_s;
+  }
+  out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n<testsuite name=\"sweep."
+      << xml_escape(sweep_name) << "\" tests=\"" << records.size() << "\" failures=\"" << failures
+      << "\" errors=\"" << errors << "\" time=\"" << fixed(time_s, 3) << "\">\n";
+  for (const auto* r : records) {
+    const ScenarioResult& res = r->result;
+    out << "  <testcase classname=\"sweep." << xml_escape(sweep_name) << "." << xml_escape(r->group)
+        << "\" name=\"" << xml_escape(r->id) << "\" file=\"" << xml_escape(r->base) << "\" time=\""
+        << fixed(res.wall_s, 3) << "\">\n";
+    if (res.outcome == ScenarioResult::Outcome::failed) {
+      std::string text;
+      for (const auto& f : res.failures) text += f.message + "\n";
+      out << "    <failure message=\""
+          << xml_escape(res.failures.empty() ? "" : res.failures[0].message) << "\">"
+          << xml_escape(text) << "</failure>\n";
+    } else if (res.outcome == ScenarioResult::Outcome::error) {
+      out << "    <error message=\"" << xml_escape(res.error) << "\">" << xml_escape(res.output)
+          << "</error>\n";
+    }
+    out << "  </testcase>\n";
+  }
+  out << "</testsuite>\n</testsuites>\n";
+  return static_cast<bool>(out);
+}
+
+// The first line of what went wrong with a run.
+std::string first_problem(const ScenarioResult& r) {
+  if (!r.error.empty()) return r.error.substr(0, r.error.find('\n'));
+  if (!r.failures.empty()) return r.failures.front().message;
+  return "";
+}
+
+// The runs a dimension's base patterns pick must exist: a pattern that matches nothing is
+// most likely misspelt.
+void check_patterns(const Sweep& sweep) {
+  // The sweep's own dimensions are in every group: one of them may well leave a group out.
+  std::map<std::string, std::pair<const Dimension*, bool>> used;
+  for (const auto& g : sweep.groups) {
+    for (const auto& d : g.dimensions) {
+      auto& [dimension, any] = used.emplace(d.key, std::make_pair(&d, false)).first->second;
+      (void)dimension;
+      any = any || std::any_of(g.bases.begin(), g.bases.end(),
+                               [&](std::size_t b) { return g.applies(d, sweep.bases[b]); });
+    }
+  }
+  for (const auto& [key, entry] : used) {
+    if (!entry.second) {
+      throw ScenarioError(entry.first->where, key + ".bases", "matches no base of the sweep");
+    }
+  }
+}
+
+const Run* find_run(const std::vector<Run>& runs, const std::string& id) {
+  for (const auto& r : runs) {
+    if (r.id == id) return &r;
+  }
+  return nullptr;
+}
+
+ScenarioResult run_here(const Sweep& sweep, const Run& run, const RunOptions& options) {
+  try {
+    return run_scenario_here(run_scenario(sweep, run), options);
+  } catch (const ScenarioError& e) {
+    ScenarioResult r;
+    r.id = run.id;
+    r.file = sweep.bases[run.base].path;
+    r.outcome = ScenarioResult::Outcome::error;
+    r.error = e.what();
+    return r;
+  }
+}
+
+// A crashed or timed-out run's result comes back without its names.
+void name_result(const Sweep& sweep, const Run& run, ScenarioResult& r) {
+  r.id = run.id;
+  if (r.file.empty()) r.file = sweep.bases[run.base].path;
+  // The log of a run is for its failures; a long one keeps its end.
+  constexpr std::size_t kMaxOutput = 8000;
+  if (r.outcome == ScenarioResult::Outcome::passed) r.output.clear();
+  if (r.output.size() > kMaxOutput) {
+    r.output = "..." + r.output.substr(r.output.size() - kMaxOutput);
+  }
+}
+
+}  // namespace
+
+std::string default_results_path(const std::string& sweep_name) {
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  fs::path folder = "build";
+  if (!ec && exe.parent_path().filename() == "bin") folder = exe.parent_path().parent_path();
+  return (folder / "reports" / "sweeps" / (sweep_name + ".jsonl")).string();
+}
+
+RunRecord make_record(const Sweep& sweep, const Run& run, const ScenarioResult& result) {
+  RunRecord r;
+  r.id = run.id;
+  r.sweep = sweep.name;
+  r.sweep_file = sweep.file;
+  std::error_code ec;
+  r.cwd = fs::current_path(ec).string();
+  const Base& base = sweep.bases[run.base];
+  r.group = sweep.groups[base.group].name;
+  r.base = base.relative;
+  for (const auto& f : run.faults) {
+    RecordedFault rf;
+    rf.name = f.name;
+    rf.value = f.value;
+    rf.at_s = static_cast<double>(f.at_ns) * 1e-9;
+    if (f.duration_ns) rf.duration_s = static_cast<double>(*f.duration_ns) * 1e-9;
+    r.faults.push_back(std::move(rf));
+  }
+  r.seed = run.seed;
+  r.digest = run_digest(sweep, run);
+  r.result = result;
+  return r;
+}
+
+void check_dimensions(const Sweep& sweep, int jobs, const std::function<void(Rig&)>& prepare_rig) {
+  check_patterns(sweep);
+  std::vector<std::string> problems(sweep.bases.size());
+  run_in_processes(
+      sweep.bases.size(), jobs, 120,
+      [&](std::size_t b) {
+        const Base& base = sweep.bases[b];
+        const Group& g = sweep.groups[base.group];
+        ScenarioResult r;
+        r.outcome = ScenarioResult::Outcome::passed;
+        r.file = base.path;
+        try {
+          const Scenario scenario = scenario_from_merged(base.tree, base.path, base.name);
+          install_systemc_report_handler();
+          Rig rig("rig", scenario);
+          if (prepare_rig) prepare_rig(rig);
+          for (const auto& d : g.dimensions) {
+            if (!g.applies(d, base)) continue;
+            const Signal* s = rig.signals().find(d.fault);
+            if (s == nullptr) {
+              std::string why;
+              try {
+                rig.signals().at(d.fault);
+              } catch (const std::out_of_range& e) {
+                why = e.what();
+              }
+              throw ScenarioError(d.where, d.key + ".fault",
+                                  why + " in the rig of " + base.path + " (amprig faults " +
+                                      base.path + " lists its faults)");
+            }
+            if (!s->fault || !s->settable()) {
+              throw ScenarioError(d.where, d.key + ".fault",
+                                  d.fault + " is not a fault (amprig faults lists them)");
+            }
+            for (const auto& [value, where] : d.values) {
+              try {
+                parse_value(*s, value);
+              } catch (const std::invalid_argument& e) {
+                throw ScenarioError(where, d.key + ".values", e.what());
+              }
+            }
+          }
+        } catch (const ScenarioError& e) {
+          r.outcome = ScenarioResult::Outcome::error;
+          r.error = e.what();
+        } catch (const std::exception& e) {
+          r.outcome = ScenarioResult::Outcome::error;
+          r.error = base.path + ": " + e.what();
+        }
+        return std::vector<ScenarioResult>{r};
+      },
+      [&](std::size_t b, std::vector<ScenarioResult>& got, double) {
+        if (got.front().outcome != ScenarioResult::Outcome::passed) {
+          problems[b] = got.front().error.empty()
+                            ? "the rig of " + sweep.bases[b].path + " could not be built"
+                            : got.front().error;
+        }
+      });
+  for (const auto& p : problems) {
+    if (!p.empty()) throw ScenarioError(p);
+  }
+}
+
+int sweep_command(const SweepOptions& options) {
+  const Sweep sweep = load_sweep(options.file);
+  const std::vector<Run> runs = expand(sweep);
+  if (!options.emit_id.empty()) {
+    const Run* run = find_run(runs, options.emit_id);
+    if (run == nullptr) {
+      throw std::runtime_error("no run '" + options.emit_id + "' in " + options.file + " (" +
+                               std::to_string(runs.size()) + " runs; --list lists them)");
+    }
+    std::cout << run_yaml(sweep, *run);
+    return 0;
+  }
+  const int jobs = std::max(1, options.jobs);
+  check_dimensions(sweep, jobs, options.prepare_rig);
+  if (options.list) {
+    std::size_t sampled = 0;
+    std::set<std::string> dimensions;
+    for (const auto& r : runs) sampled += r.sampled;
+    for (const auto& g : sweep.groups) {
+      for (const auto& d : g.dimensions) dimensions.insert(d.key);
+    }
+    std::cout << "# sweep " << sweep.name << " (" << sweep.file << "): " << runs.size()
+              << " runs (grid " << runs.size() - sampled << ", sample " << sampled << "), "
+              << sweep.bases.size() << " bases in " << sweep.groups.size() << " groups, "
+              << dimensions.size() << " dimensions, seed " << sweep.seed << "\n"
+              << "# id\tgroup\tbase\tseed\tsimulated\n";
+    for (const auto& r : runs) {
+      const Base& base = sweep.bases[r.base];
+      std::cout << r.id << "\t" << sweep.groups[base.group].name << "\t" << base.relative << "\t"
+                << r.seed << "\t" << format_duration(run_end_ns(sweep, r)) << "\n";
+    }
+    return 0;
+  }
+
+  std::string results_path =
+      options.results.empty() ? default_results_path(sweep.name) : options.results;
+  if (fs::is_directory(results_path)) {
+    results_path = (fs::path(results_path) / (sweep.name + ".jsonl")).string();
+  }
+
+  // What a previous sweep left: a run is done when its record's digest is this run's (an edited
+  // sweep or base file makes a different scenario of the same id, which runs again).
+  std::vector<std::optional<RunRecord>> records(runs.size());
+  std::size_t resumed = 0;
+  if (options.resume) {
+    std::map<std::string, RunRecord> found;
+    for (auto& r : read_results(results_path, true)) found[r.id] = std::move(r);
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+      const auto it = found.find(runs[i].id);
+      if (it != found.end() && it->second.digest == run_digest(sweep, runs[i])) {
+        records[i] = it->second;
+        ++resumed;
+      }
+    }
+  }
+  std::vector<std::size_t> todo;
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    if (!records[i]) todo.push_back(i);
+  }
+  ResultsWriter writer(results_path, options.resume);
+  const double timeout_s = options.timeout_s.value_or(sweep.timeout_s);
+  std::cout << "sweep " << sweep.name << " (" << sweep.file << "): " << runs.size() << " runs";
+  if (resumed) {
+    std::cout << ", " << resumed << " already in the results file, " << todo.size() << " to run";
+  }
+  std::cout << "; " << jobs << " at a time, each within " << fixed(timeout_s, 0) << " s\n"
+            << "results: " << results_path << "\n";
+  std::cout.flush();
+  if (!options.vcd_dir.empty()) fs::create_directories(options.vcd_dir);
+
+  Progress progress(sweep.name, todo.size());
+  std::size_t done = 0, failed_now = 0;
+  double sim_s = 0;
+  const auto started = Clock::now();
+  {
+    StopSignals stop_signals;
+    progress.update(0, 0);
+    run_in_processes(
+        todo.size(), jobs, timeout_s,
+        [&](std::size_t i) {
+          const Run& run = runs[todo[i]];
+          RunOptions run_options;
+          run_options.prepare_rig = options.prepare_rig;
+          run_options.vcd_period_s = options.vcd_period_s;
+          run_options.trace = options.trace;
+          if (!options.vcd_dir.empty()) {
+            run_options.vcd_path = (fs::path(options.vcd_dir) / (run.id + ".vcd")).string();
+          }
+          return std::vector<ScenarioResult>{run_here(sweep, run, run_options)};
+        },
+        [&](std::size_t i, std::vector<ScenarioResult>& got, double) {
+          const Run& run = runs[todo[i]];
+          ScenarioResult& result = got.front();
+          name_result(sweep, run, result);
+          records[todo[i]] = make_record(sweep, run, result);
+          writer.write(*records[todo[i]]);
+          ++done;
+          sim_s += result.sim_s;
+          if (result.outcome != ScenarioResult::Outcome::passed) {
+            ++failed_now;
+            progress.clear();
+            std::cout << to_string(result.outcome) << " " << run.id << ": " << first_problem(result)
+                      << "\n";
+            std::cout.flush();
+          }
+          progress.update(done, failed_now);
+        },
+        [] { return g_stop != 0; });
+  }
+  progress.finish();
+  const double wall_s = std::chrono::duration<double>(Clock::now() - started).count();
+
+  // The summary: every run of the sweep, whether it ran now or before.
+  Tally all;
+  std::map<std::string, Tally> by_fault, by_base;
+  std::vector<const RunRecord*> finished;
+  std::size_t missing = 0;
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    if (!records[i]) {
+      ++missing;
+      continue;
+    }
+    const RunRecord& r = *records[i];
+    finished.push_back(&r);
+    const auto outcome = r.result.outcome;
+    all.add(outcome);
+    by_base[sweep.bases[runs[i].base].name].add(outcome);
+    std::set<std::string> names;
+    for (const auto& f : runs[i].faults) names.insert(f.name);
+    if (names.empty()) names.insert("(no fault)");
+    for (const auto& n : names) by_fault[n].add(outcome);
+  }
+  std::cout << "\nsweep " << sweep.name << ": " << all.runs << " runs, " << all.passed
+            << " passed, " << all.failed << " failed, " << all.errors << " with errors";
+  if (missing) std::cout << ", " << missing << " not run";
+  std::cout << "\n\n";
+  print_tally_table(std::cout, "by fault", {by_fault.begin(), by_fault.end()});
+  std::cout << "\n";
+  print_tally_table(std::cout, "by base scenario", {by_base.begin(), by_base.end()});
+  bool any_failed = false;
+  for (const auto* r : finished) {
+    if (r->result.outcome == ScenarioResult::Outcome::passed) continue;
+    if (!any_failed) std::cout << "\nfailed runs, each with the command that replays it:\n";
+    any_failed = true;
+    std::cout << to_string(r->result.outcome) << " " << r->id << "\n";
+    if (!r->result.error.empty()) std::cout << "  " << first_problem(r->result) << "\n";
+    for (const auto& f : r->result.failures) std::cout << "  " << f.message << "\n";
+    std::cout << "  " << shell_quote(options.program) << " replay " << shell_quote(results_path)
+              << " " << shell_quote(r->id) << "\n";
+  }
+  int code = all.runs == all.passed && missing == 0 ? 0 : 1;
+  if (!options.junit.empty()) {
+    if (write_junit(options.junit, sweep.name, finished)) {
+      std::cout << "\nJUnit: " << options.junit << "\n";
+    } else {
+      std::cerr << "amprig: cannot write " << options.junit << "\n";
+      code = 1;
+    }
+  }
+  std::cout << "\nresults: " << results_path << "\n";
+  if (g_stop != 0) {
+    std::cout << "interrupted: " << missing << " runs not run; `" << options.program << " sweep "
+              << options.file << " --resume` runs them\n";
+  }
+  // The throughput of the runs made now (those from the results file took no time here).
+  const double rate = wall_s > 0 ? static_cast<double>(done) / wall_s * 60 : 0;
+  std::cout << done << " runs in " << fixed(wall_s, 2) << " s on " << jobs
+            << " processes: " << fixed(rate, 0) << " runs/min ("
+            << fixed(done ? sim_s / static_cast<double>(done) : 0, 1) << " s simulated per run)\n";
+  return code;
+}
+
+int replay_command(const ReplayOptions& options) {
+  const auto records = read_results(options.results);
+  const RunRecord* recorded = nullptr;
+  for (const auto& r : records) {
+    if (r.id == options.id) recorded = &r;
+  }
+  if (recorded == nullptr) {
+    throw std::runtime_error("no run '" + options.id + "' in " + options.results + " (" +
+                             std::to_string(records.size()) + " records)");
+  }
+  // Paths given here are taken from here; the sweep's own from where it ran, so that every path
+  // a result names reads as it did.
+  const std::string vcd = options.vcd.empty() ? "" : fs::absolute(options.vcd).string();
+  const std::string results_out =
+      options.results_out.empty() ? "" : fs::absolute(options.results_out).string();
+  std::string sweep_file = options.sweep_file;
+  if (sweep_file.empty()) {
+    sweep_file = recorded->sweep_file;
+    std::error_code ec;
+    if (!recorded->cwd.empty() && fs::is_directory(recorded->cwd, ec)) {
+      fs::current_path(recorded->cwd);
+    }
+  }
+  const Sweep sweep = load_sweep(sweep_file);
+  const std::vector<Run> runs = expand(sweep);
+  const Run* run = find_run(runs, options.id);
+  if (run == nullptr) {
+    throw std::runtime_error("the sweep " + sweep_file + " has no run '" + options.id +
+                             "' any more (it was edited since)");
+  }
+  if (run_digest(sweep, *run) != recorded->digest) {
+    std::cerr
+        << "amprig: warning: the run's scenario changed since it was recorded (the sweep or a "
+           "base file was edited); replaying the scenario as it is now\n";
+  }
+  std::cout << "replay " << run->id << " (seed " << run->seed << ") of the sweep " << sweep.name
+            << " (" << sweep_file << ")\n";
+  if (options.verbose) set_log_level(LogLevel::info);
+  ScenarioResult result;
+  run_in_processes(
+      1, 1, options.timeout_s.value_or(sweep.timeout_s),
+      [&](std::size_t) {
+        RunOptions run_options;
+        run_options.prepare_rig = options.prepare_rig;
+        run_options.vcd_path = vcd;
+        run_options.vcd_period_s = options.vcd_period_s;
+        run_options.trace = options.trace;
+        return std::vector<ScenarioResult>{run_here(sweep, *run, run_options)};
+      },
+      [&](std::size_t, std::vector<ScenarioResult>& got, double) { result = got.front(); });
+  if (options.verbose && !result.output.empty()) std::cout << result.output;
+  name_result(sweep, *run, result);
+  std::cout << to_string(result.outcome) << " " << run->id << " (" << fixed(result.sim_s, 1)
+            << " s simulated, " << fixed(result.wall_s, 3) << " s)\n";
+  if (!result.error.empty()) std::cout << "  " << result.error << "\n";
+  for (const auto& f : result.failures) std::cout << "  " << f.message << "\n";
+  if (!vcd.empty()) std::cout << "VCD: " << vcd << "\n";
+  const RunRecord replayed = make_record(sweep, *run, result);
+  std::string why;
+  if (same_result(*recorded, replayed, &why)) {
+    std::cout << "same result as recorded\n";
+  } else {
+    std::cout << "differs from the recorded result: " << why << "\n";
+  }
+  if (!results_out.empty()) ResultsWriter(results_out, true).write(replayed);
+  return result.outcome == ScenarioResult::Outcome::passed ? 0 : 1;
+}
+
+}  // namespace amprig::sweep

@@ -234,8 +234,6 @@ void define_core(py::module_& m) {
              const SourceRef where{file, line};
              const Expectation e = decode_expectation(signal, to_config(spec, where, "expect." + signal),
                                                       where, "expect." + signal);
-             // An unknown signal is a KeyError in Python, not a malformed expectation.
-             r.get(signal);
              CheckOutcome o;
              bool interrupted = false;
              {

@@ -19,7 +19,8 @@ std::optional<ScenarioError> expectation_problem(const SignalRegistry& signals, 
 // The same, thrown.
 void validate_expectation(const SignalRegistry& signals, const Expectation& e);
 
-// Evaluates `e` now. `actual` and `expected` are filled for the failure message.
+// Evaluates `e` now. `actual` and `expected` are filled for the failure message. `e` has been
+// checked once beforehand (expectation_problem), not at every evaluation.
 bool expectation_holds(const SignalRegistry& signals, const Expectation& e, std::string& actual,
                        std::string& expected);
 

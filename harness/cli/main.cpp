@@ -15,6 +15,7 @@
 
 #include "balancer/balancer.h"
 #include "cli/bench.h"
+#include "cluster.h"
 #include "embedded.h"
 #include "report/reports.h"
 #include "rig/rig.h"
@@ -49,6 +50,8 @@ commands:
   sweep FILE          run a fault sweep (scenarios/sweeps/*.yaml): every run in a process of its
                       own, results appended to a JSON-lines file as each finishes
       -j N                runs in parallel (default: number of cores)
+      --cluster tcp://HOST:PORT
+                          run on that Dask scheduler's workers instead (README: Fault sweeps)
       --results FILE      the results file (default: build/reports/sweeps/<sweep>.jsonl of this
                           program's build; a directory: <sweep>.jsonl in it)
       --resume            skip the runs the results file already holds
@@ -58,6 +61,8 @@ commands:
       --vcd-period DUR, --trace A,B,...   as for run
       --list              print the runs (id, group, base, seed, simulated time), run nothing
       --emit RUN_ID       print that run as a standalone scenario file, run nothing
+      --worker            a cluster worker's side: run the runs named on stdin (ID<tab>DIGEST
+                          lines), print their records on stdout
   replay RESULTS RUN_ID
                       replay one run of a sweep exactly, from its results file
       --vcd FILE          write a VCD trace of it
@@ -67,8 +72,11 @@ commands:
       --results FILE      append the replay's record to this results file
   signals [FILE]      list every signal (of FILE's rig, or of the default ag63 rig) with units
   faults [FILE]       list the settable fault-injection signals
-  bench               print the real-time factor of the reference rig
-      --duration DUR      simulated time (default 60s)
+  bench               print the sweep throughput and the real-time factor of the reference rig
+      --duration DUR      simulated time of the reference rig (default 60s)
+      --sweep FILE        the sweep whose runs per minute are measured (default: this build's
+                          scenarios/sweeps/smoke.yaml; none: skip it)
+      -j N                its processes (default: number of cores)
       --json FILE         also write the figures as JSON
   help                this text
   help balancer       the load balancer's settings (unit, default, meaning) and the reasons
@@ -269,6 +277,7 @@ int command_sweep(const std::vector<std::string>& args, const std::string& progr
   options.jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   options.program = program;
   options.prepare_rig = &sweep::add_test_hooks_if_enabled;
+  bool jobs_given = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&]() -> std::string {
@@ -278,6 +287,14 @@ int command_sweep(const std::vector<std::string>& args, const std::string& progr
     if (a == "-j") {
       options.jobs = std::atoi(value().c_str());
       if (options.jobs < 1) throw std::invalid_argument("-j takes a positive number");
+      jobs_given = true;
+    } else if (a == "--cluster") {
+      options.cluster = value();
+      if (options.cluster.find("://") == std::string::npos) {
+        throw std::invalid_argument("--cluster takes the scheduler's address, tcp://HOST:PORT");
+      }
+    } else if (a == "--worker") {
+      options.worker = true;
     } else if (a == "--results") {
       options.results = value();
     } else if (a == "--resume") {
@@ -308,6 +325,18 @@ int command_sweep(const std::vector<std::string>& args, const std::string& progr
   }
   if (options.file.empty()) throw std::invalid_argument("sweep needs a sweep file");
   if (!fs::is_regular_file(options.file)) throw std::runtime_error(options.file + ": no such file");
+  if (!options.cluster.empty()) {
+    if (jobs_given) {
+      throw std::invalid_argument("-j is for a local sweep: on a cluster, the workers' threads "
+                                  "run the runs (dask-worker --nthreads)");
+    }
+    if (!options.vcd_dir.empty() || !options.trace.empty()) {
+      throw std::invalid_argument("--vcd and --trace are for a local sweep: replay a run of the "
+                                  "cluster's with --vcd to trace it");
+    }
+    options.cluster_backend = &bindings::run_on_cluster;
+  }
+  if (options.worker) return sweep::worker_command(options);
   return sweep::sweep_command(options);
 }
 
@@ -458,17 +487,30 @@ int dispatch(int argc, char* argv[]) {
     if (command == "bench") {
       double duration_s = 60;
       std::string json;
+      // The smoke sweep of this build's source tree: 30 s runs of every base family.
+      std::string sweep_file = AMPRIG_SOURCE_DIR "/scenarios/sweeps/smoke.yaml";
+      if (!fs::is_regular_file(sweep_file)) sweep_file.clear();
+      int jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
       for (std::size_t i = 0; i < args.size(); ++i) {
         if (args[i] == "--duration" && i + 1 < args.size()) {
           duration_s = seconds(args[++i]);
         } else if (args[i] == "--json" && i + 1 < args.size()) {
           json = args[++i];
+        } else if (args[i] == "--sweep" && i + 1 < args.size()) {
+          sweep_file = args[++i];
+          if (sweep_file != "none" && !fs::is_regular_file(sweep_file)) {
+            throw std::runtime_error(sweep_file + ": no such file");
+          }
+          if (sweep_file == "none") sweep_file.clear();
+        } else if (args[i] == "-j" && i + 1 < args.size()) {
+          jobs = std::atoi(args[++i].c_str());
+          if (jobs < 1) return usage_error("bench: -j takes a positive number");
         } else {
           return usage_error("bench: unknown option " + args[i]);
         }
       }
       if (duration_s <= 0) return usage_error("bench: --duration must be positive");
-      return run_bench(duration_s, json);
+      return run_bench(duration_s, json, sweep_file, jobs);
     }
     if (command == "help" || command == "--help" || command == "-h") {
       if (args.empty()) {

@@ -115,7 +115,7 @@ std::string to_json_line(const RunRecord& r) {
   s << "], \"error\": " << quote(res.error) << ", \"sim_s\": " << number(res.sim_s)
     << ", \"wall_s\": " << number(res.wall_s) << ", \"digest\": " << quote(r.digest)
     << ", \"sweep_file\": " << quote(r.sweep_file) << ", \"cwd\": " << quote(r.cwd)
-    << ", \"output\": " << quote(res.output) << "}";
+    << ", \"host\": " << quote(r.host) << ", \"output\": " << quote(res.output) << "}";
   return s.str();
 }
 
@@ -134,6 +134,7 @@ RunRecord from_json_line(const std::string& line) {
   r.base = text_of(node, "base");
   r.sweep_file = text_of(node, "sweep_file");
   r.cwd = text_of(node, "cwd");
+  r.host = text_of(node, "host");
   r.digest = text_of(node, "digest");
   const std::string seed = text_of(node, "seed");
   r.seed = seed.empty() ? 0 : std::stoull(seed);

@@ -23,6 +23,7 @@ struct RunRecord {
   std::string sweep;       // the sweep's name
   std::string sweep_file;  // as the sweep was given, from `cwd`
   std::string cwd;         // where the sweep ran: a replay opens the same paths from there
+  std::string host;        // the machine that ran it (a cluster's worker, say)
   std::string group;
   std::string base;  // relative to the sweep file's folder
   std::vector<RecordedFault> faults;

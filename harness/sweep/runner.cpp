@@ -299,6 +299,64 @@ void name_result(const Sweep& sweep, const Run& run, ScenarioResult& r) {
   }
 }
 
+std::string host_name() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0) return "";
+  return name;
+}
+
+// Hands the runs to the cluster backend and takes their records back as they finish. A record
+// must be one of the runs asked, of the same scenario: anything else stops the sweep.
+void run_on_cluster(const Sweep& sweep, const std::vector<Run>& runs,
+                    const std::vector<std::size_t>& todo, const SweepOptions& options,
+                    double timeout_s,
+                    const std::function<void(std::size_t, RunRecord)>& finished_run) {
+  if (!options.cluster_backend) throw std::runtime_error("this program cannot reach a cluster");
+  ClusterJob job;
+  job.address = options.cluster;
+  job.sweep_name = sweep.name;
+  job.sweep_file = sweep.file;
+  std::error_code ec;
+  job.cwd = fs::current_path(ec).string();
+  job.program = fs::read_symlink("/proc/self/exe", ec).string();
+  job.timeout_s = timeout_s;
+  std::map<std::string, std::size_t> position;  // a run's index in `todo`, by id
+  for (std::size_t i = 0; i < todo.size(); ++i) {
+    const Run& run = runs[todo[i]];
+    job.runs.emplace_back(run.id, run_digest(sweep, run));
+    position[run.id] = i;
+  }
+  std::vector<bool> seen(todo.size(), false);
+  std::string problem;
+  options.cluster_backend(
+      job,
+      [&](const std::string& line) {
+        if (!problem.empty()) return;
+        RunRecord record;
+        try {
+          record = from_json_line(line);
+        } catch (const std::exception& e) {
+          problem = std::string("a worker sent a record that is not one: ") + e.what();
+          return;
+        }
+        const auto it = position.find(record.id);
+        if (it == position.end()) {
+          problem = "a worker sent the record of '" + record.id + "', a run not asked for";
+          return;
+        }
+        if (record.digest != job.runs[it->second].second) {
+          problem = "the worker on " + record.host + " ran another scenario as '" + record.id +
+                    "' (its sweep or base files differ from these)";
+          return;
+        }
+        if (seen[it->second]) return;  // a task the cluster ran twice
+        seen[it->second] = true;
+        finished_run(it->second, std::move(record));
+      },
+      [&] { return g_stop != 0 || !problem.empty(); });
+  if (!problem.empty()) throw std::runtime_error(problem);
+}
+
 }  // namespace
 
 std::string default_results_path(const std::string& sweep_name) {
@@ -316,6 +374,7 @@ RunRecord make_record(const Sweep& sweep, const Run& run, const ScenarioResult& 
   r.sweep_file = sweep.file;
   std::error_code ec;
   r.cwd = fs::current_path(ec).string();
+  r.host = host_name();
   const Base& base = sweep.bases[run.base];
   r.group = sweep.groups[base.group].name;
   r.base = base.relative;
@@ -461,7 +520,12 @@ int sweep_command(const SweepOptions& options) {
   if (resumed) {
     std::cout << ", " << resumed << " already in the results file, " << todo.size() << " to run";
   }
-  std::cout << "; " << jobs << " at a time, each within " << fixed(timeout_s, 0) << " s\n"
+  if (options.cluster.empty()) {
+    std::cout << "; " << jobs << " at a time";
+  } else {
+    std::cout << "; on the cluster " << options.cluster;
+  }
+  std::cout << ", each within " << fixed(timeout_s, 0) << " s\n"
             << "results: " << results_path << "\n";
   std::cout.flush();
   if (!options.vcd_dir.empty()) fs::create_directories(options.vcd_dir);
@@ -469,41 +533,56 @@ int sweep_command(const SweepOptions& options) {
   Progress progress(sweep.name, todo.size());
   std::size_t done = 0, failed_now = 0;
   double sim_s = 0;
+  std::string cluster_problem;
   const auto started = Clock::now();
+  // Every finished run, wherever it ran: kept, appended to the results file, counted.
+  auto finished_run = [&](std::size_t i, RunRecord record) {
+    records[todo[i]] = std::move(record);
+    const RunRecord& r = *records[todo[i]];
+    writer.write(r);
+    ++done;
+    sim_s += r.result.sim_s;
+    if (r.result.outcome != ScenarioResult::Outcome::passed) {
+      ++failed_now;
+      progress.clear();
+      std::cout << to_string(r.result.outcome) << " " << r.id << ": " << first_problem(r.result)
+                << "\n";
+      std::cout.flush();
+    }
+    progress.update(done, failed_now);
+  };
   {
     StopSignals stop_signals;
     progress.update(0, 0);
-    run_in_processes(
-        todo.size(), jobs, timeout_s,
-        [&](std::size_t i) {
-          const Run& run = runs[todo[i]];
-          RunOptions run_options;
-          run_options.prepare_rig = options.prepare_rig;
-          run_options.vcd_period_s = options.vcd_period_s;
-          run_options.trace = options.trace;
-          if (!options.vcd_dir.empty()) {
-            run_options.vcd_path = (fs::path(options.vcd_dir) / (run.id + ".vcd")).string();
-          }
-          return std::vector<ScenarioResult>{run_here(sweep, run, run_options)};
-        },
-        [&](std::size_t i, std::vector<ScenarioResult>& got, double) {
-          const Run& run = runs[todo[i]];
-          ScenarioResult& result = got.front();
-          name_result(sweep, run, result);
-          records[todo[i]] = make_record(sweep, run, result);
-          writer.write(*records[todo[i]]);
-          ++done;
-          sim_s += result.sim_s;
-          if (result.outcome != ScenarioResult::Outcome::passed) {
-            ++failed_now;
-            progress.clear();
-            std::cout << to_string(result.outcome) << " " << run.id << ": " << first_problem(result)
-                      << "\n";
-            std::cout.flush();
-          }
-          progress.update(done, failed_now);
-        },
-        [] { return g_stop != 0; });
+    if (todo.empty()) {
+      // Nothing to run: neither processes nor a cluster are needed.
+    } else if (!options.cluster.empty()) {
+      try {
+        run_on_cluster(sweep, runs, todo, options, timeout_s, finished_run);
+      } catch (const std::exception& e) {
+        cluster_problem = e.what();
+      }
+    } else {
+      run_in_processes(
+          todo.size(), jobs, timeout_s,
+          [&](std::size_t i) {
+            const Run& run = runs[todo[i]];
+            RunOptions run_options;
+            run_options.prepare_rig = options.prepare_rig;
+            run_options.vcd_period_s = options.vcd_period_s;
+            run_options.trace = options.trace;
+            if (!options.vcd_dir.empty()) {
+              run_options.vcd_path = (fs::path(options.vcd_dir) / (run.id + ".vcd")).string();
+            }
+            return std::vector<ScenarioResult>{run_here(sweep, run, run_options)};
+          },
+          [&](std::size_t i, std::vector<ScenarioResult>& got, double) {
+            const Run& run = runs[todo[i]];
+            name_result(sweep, run, got.front());
+            finished_run(i, make_record(sweep, run, got.front()));
+          },
+          [] { return g_stop != 0; });
+    }
   }
   progress.finish();
   const double wall_s = std::chrono::duration<double>(Clock::now() - started).count();
@@ -556,14 +635,22 @@ int sweep_command(const SweepOptions& options) {
     }
   }
   std::cout << "\nresults: " << results_path << "\n";
-  if (g_stop != 0) {
+  if (!cluster_problem.empty()) {
+    std::cerr << "amprig: the cluster " << options.cluster << " stopped the sweep: "
+              << cluster_problem << "\n";
+    std::cout << "stopped: " << missing << " runs not run; `" << options.program << " sweep "
+              << options.file << " --resume` runs them\n";
+    code = 1;
+  } else if (g_stop != 0) {
     std::cout << "interrupted: " << missing << " runs not run; `" << options.program << " sweep "
               << options.file << " --resume` runs them\n";
   }
   // The throughput of the runs made now (those from the results file took no time here).
   const double rate = wall_s > 0 ? static_cast<double>(done) / wall_s * 60 : 0;
-  std::cout << done << " runs in " << fixed(wall_s, 2) << " s on " << jobs
-            << " processes: " << fixed(rate, 0) << " runs/min ("
+  std::cout << done << " runs in " << fixed(wall_s, 2) << " s "
+            << (options.cluster.empty() ? "on " + std::to_string(jobs) + " processes"
+                                        : "on the cluster")
+            << ": " << fixed(rate, 0) << " runs/min ("
             << fixed(done ? sim_s / static_cast<double>(done) : 0, 1) << " s simulated per run)\n";
   return code;
 }
@@ -634,6 +721,65 @@ int replay_command(const ReplayOptions& options) {
   }
   if (!results_out.empty()) ResultsWriter(results_out, true).write(replayed);
   return result.outcome == ScenarioResult::Outcome::passed ? 0 : 1;
+}
+
+Throughput measure_throughput(const std::string& file, int jobs) {
+  const Sweep sweep = load_sweep(file);
+  const std::vector<Run> runs = expand(sweep);
+  Throughput t;
+  const auto started = Clock::now();
+  run_in_processes(
+      runs.size(), std::max(1, jobs), sweep.timeout_s,
+      [&](std::size_t i) { return std::vector<ScenarioResult>{run_here(sweep, runs[i], {})}; },
+      [&](std::size_t, std::vector<ScenarioResult>& got, double) {
+        ++t.runs;
+        t.passed += got.front().outcome == ScenarioResult::Outcome::passed;
+        t.sim_s += got.front().sim_s;
+      });
+  t.wall_s = std::chrono::duration<double>(Clock::now() - started).count();
+  return t;
+}
+
+int worker_command(const SweepOptions& options) {
+  const Sweep sweep = load_sweep(options.file);
+  const std::vector<Run> runs = expand(sweep);
+  std::error_code ec;
+  const std::string where = host_name() + ":" + fs::current_path(ec).string();
+  std::vector<const Run*> asked;
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    if (line.empty()) continue;
+    const auto tab = line.find('\t');
+    const std::string id = line.substr(0, tab);
+    const std::string digest = tab == std::string::npos ? "" : line.substr(tab + 1);
+    const Run* run = find_run(runs, id);
+    if (run == nullptr) {
+      std::cerr << "amprig: on " << where << ", " << options.file << " has no run '" << id
+                << "': the worker's copy of the sweep is not the client's\n";
+      return 3;
+    }
+    if (!digest.empty() && run_digest(sweep, *run) != digest) {
+      std::cerr << "amprig: on " << where << ", the run '" << id << "' of " << options.file
+                << " is another scenario than the client's: the worker's sweep or base files "
+                   "differ (give the workers the client's files at the same path)\n";
+      return 3;
+    }
+    asked.push_back(run);
+  }
+  // One run at a time: a worker's threads are the cluster's parallelism.
+  run_in_processes(
+      asked.size(), 1, options.timeout_s.value_or(sweep.timeout_s),
+      [&](std::size_t i) {
+        RunOptions run_options;
+        run_options.prepare_rig = options.prepare_rig;
+        return std::vector<ScenarioResult>{run_here(sweep, *asked[i], run_options)};
+      },
+      [&](std::size_t i, std::vector<ScenarioResult>& got, double) {
+        name_result(sweep, *asked[i], got.front());
+        std::cout << to_json_line(make_record(sweep, *asked[i], got.front())) << "\n";
+        std::cout.flush();
+      });
+  return 0;
 }
 
 }  // namespace amprig::sweep

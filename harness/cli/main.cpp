@@ -70,6 +70,12 @@ commands:
       --sweep FILE        the sweep file (default: the one the results name)
       --timeout DUR       wall-clock limit (default: the sweep file's)
       --results FILE      append the replay's record to this results file
+  shrink RESULTS RUN_ID
+                      the smallest run that fails the same way: faults left out one at a time,
+                      then each one's duration halved while it still fails
+      -o, --out FILE      the shrunk run as a standalone scenario (default: <its id>.yaml next
+                          to RESULTS)
+      --sweep FILE, --timeout DUR   as for replay
   signals [FILE]      list every signal (of FILE's rig, or of the default ag63 rig) with units
   faults [FILE]       list the settable fault-injection signals
   bench               print the sweep throughput and the real-time factor of the reference rig
@@ -383,6 +389,39 @@ int command_replay(const std::vector<std::string>& args) {
   return sweep::replay_command(options);
 }
 
+int command_shrink(const std::vector<std::string>& args, const std::string& program) {
+  sweep::ShrinkOptions options;
+  options.program = program;
+  options.prepare_rig = &sweep::add_test_hooks_if_enabled;
+  std::vector<std::string> positional;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= args.size()) throw std::invalid_argument(a + " needs a value");
+      return args[++i];
+    };
+    if (a == "--out" || a == "-o") {
+      options.out = value();
+    } else if (a == "--sweep") {
+      options.sweep_file = value();
+    } else if (a == "--timeout") {
+      options.timeout_s = seconds(value());
+      if (*options.timeout_s < 1) throw std::invalid_argument("--timeout is at least 1s");
+    } else if (!a.empty() && a[0] == '-') {
+      throw std::invalid_argument("unknown option " + a);
+    } else {
+      positional.push_back(a);
+    }
+  }
+  if (positional.size() != 2) throw std::invalid_argument("shrink takes a results file and a run id");
+  options.results = positional[0];
+  options.id = positional[1];
+  if (!fs::is_regular_file(options.results)) {
+    throw std::runtime_error(options.results + ": no such file");
+  }
+  return sweep::shrink_command(options);
+}
+
 int command_signals(const std::vector<std::string>& args, bool faults_only) {
   if (args.size() > 1) throw std::invalid_argument("signals takes at most one scenario file");
   const Scenario scenario = args.empty() ? default_scenario(fw::Variant::ag63) : load_scenario(args[0]);
@@ -482,6 +521,7 @@ int dispatch(int argc, char* argv[]) {
     if (command == "run") return command_run(args);
     if (command == "sweep") return command_sweep(args, argv[0]);
     if (command == "replay") return command_replay(args);
+    if (command == "shrink") return command_shrink(args, argv[0]);
     if (command == "signals") return command_signals(args, false);
     if (command == "faults") return command_signals(args, true);
     if (command == "bench") {

@@ -655,22 +655,32 @@ int sweep_command(const SweepOptions& options) {
   return code;
 }
 
-int replay_command(const ReplayOptions& options) {
-  const auto records = read_results(options.results);
+namespace {
+
+// A recorded run found again: its record, and its sweep expanded as it is now, opened from the
+// folder the sweep ran in (so that every path the record names reads as it did) unless
+// `sweep_file` names another sweep file.
+struct RecordedRun {
+  RunRecord record;
+  Sweep sweep;
+  std::vector<Run> runs;
+  std::size_t run = 0;  // index into runs
+};
+
+RecordedRun find_recorded_run(const std::string& results, const std::string& id,
+                              const std::string& sweep_file_given) {
+  RecordedRun found;
+  const auto records = read_results(results);
   const RunRecord* recorded = nullptr;
   for (const auto& r : records) {
-    if (r.id == options.id) recorded = &r;
+    if (r.id == id) recorded = &r;
   }
   if (recorded == nullptr) {
-    throw std::runtime_error("no run '" + options.id + "' in " + options.results + " (" +
+    throw std::runtime_error("no run '" + id + "' in " + results + " (" +
                              std::to_string(records.size()) + " records)");
   }
-  // Paths given here are taken from here; the sweep's own from where it ran, so that every path
-  // a result names reads as it did.
-  const std::string vcd = options.vcd.empty() ? "" : fs::absolute(options.vcd).string();
-  const std::string results_out =
-      options.results_out.empty() ? "" : fs::absolute(options.results_out).string();
-  std::string sweep_file = options.sweep_file;
+  found.record = *recorded;
+  std::string sweep_file = sweep_file_given;
   if (sweep_file.empty()) {
     sweep_file = recorded->sweep_file;
     std::error_code ec;
@@ -678,33 +688,57 @@ int replay_command(const ReplayOptions& options) {
       fs::current_path(recorded->cwd);
     }
   }
-  const Sweep sweep = load_sweep(sweep_file);
-  const std::vector<Run> runs = expand(sweep);
-  const Run* run = find_run(runs, options.id);
+  found.sweep = load_sweep(sweep_file);
+  found.runs = expand(found.sweep);
+  const Run* run = find_run(found.runs, id);
   if (run == nullptr) {
-    throw std::runtime_error("the sweep " + sweep_file + " has no run '" + options.id +
+    throw std::runtime_error("the sweep " + sweep_file + " has no run '" + id +
                              "' any more (it was edited since)");
   }
-  if (run_digest(sweep, *run) != recorded->digest) {
+  found.run = static_cast<std::size_t>(run - found.runs.data());
+  if (run_digest(found.sweep, *run) != recorded->digest) {
     std::cerr
         << "amprig: warning: the run's scenario changed since it was recorded (the sweep or a "
-           "base file was edited); replaying the scenario as it is now\n";
+           "base file was edited); using the scenario as it is now\n";
   }
+  return found;
+}
+
+// Plays one run in a child process, as a sweep does (its log output all there: name_result()
+// trims it for a record).
+ScenarioResult play_in_process(const Sweep& sweep, const Run& run, const RunOptions& run_options,
+                               double timeout_s) {
+  ScenarioResult result;
+  run_in_processes(
+      1, 1, timeout_s,
+      [&](std::size_t) { return std::vector<ScenarioResult>{run_here(sweep, run, run_options)}; },
+      [&](std::size_t, std::vector<ScenarioResult>& got, double) { result = got.front(); });
+  return result;
+}
+
+}  // namespace
+
+int replay_command(const ReplayOptions& options) {
+  // Paths given here are taken from here, before the sweep's folder becomes the current one.
+  const std::string vcd = options.vcd.empty() ? "" : fs::absolute(options.vcd).string();
+  const std::string results_out =
+      options.results_out.empty() ? "" : fs::absolute(options.results_out).string();
+  const RecordedRun found = find_recorded_run(options.results, options.id, options.sweep_file);
+  const Sweep& sweep = found.sweep;
+  const Run* run = &found.runs[found.run];
+  const RunRecord* recorded = &found.record;
+  const std::string sweep_file = options.sweep_file.empty() ? recorded->sweep_file
+                                                            : options.sweep_file;
   std::cout << "replay " << run->id << " (seed " << run->seed << ") of the sweep " << sweep.name
             << " (" << sweep_file << ")\n";
   if (options.verbose) set_log_level(LogLevel::info);
-  ScenarioResult result;
-  run_in_processes(
-      1, 1, options.timeout_s.value_or(sweep.timeout_s),
-      [&](std::size_t) {
-        RunOptions run_options;
-        run_options.prepare_rig = options.prepare_rig;
-        run_options.vcd_path = vcd;
-        run_options.vcd_period_s = options.vcd_period_s;
-        run_options.trace = options.trace;
-        return std::vector<ScenarioResult>{run_here(sweep, *run, run_options)};
-      },
-      [&](std::size_t, std::vector<ScenarioResult>& got, double) { result = got.front(); });
+  RunOptions run_options;
+  run_options.prepare_rig = options.prepare_rig;
+  run_options.vcd_path = vcd;
+  run_options.vcd_period_s = options.vcd_period_s;
+  run_options.trace = options.trace;
+  ScenarioResult result = play_in_process(sweep, *run, run_options,
+                                          options.timeout_s.value_or(sweep.timeout_s));
   if (options.verbose && !result.output.empty()) std::cout << result.output;
   name_result(sweep, *run, result);
   std::cout << to_string(result.outcome) << " " << run->id << " (" << fixed(result.sim_s, 1)
@@ -779,6 +813,125 @@ int worker_command(const SweepOptions& options) {
         std::cout << to_json_line(make_record(sweep, *asked[i], got.front())) << "\n";
         std::cout.flush();
       });
+  return 0;
+}
+
+namespace {
+
+// How a run fails, for telling whether a smaller run fails the same way: the outcome and the
+// first failed expectation's signal, or the first line of the error.
+std::string failure_kind(const ScenarioResult& r) {
+  switch (r.outcome) {
+    case ScenarioResult::Outcome::passed:
+      return "";
+    case ScenarioResult::Outcome::failed:
+      return "failed " + (r.failures.empty() ? std::string() : r.failures.front().signal);
+    case ScenarioResult::Outcome::error:
+      break;
+  }
+  return "error " + r.error.substr(0, r.error.find('\n'));
+}
+
+std::string fault_list(const std::vector<FaultPoint>& faults) {
+  if (faults.empty()) return "(no fault)";
+  std::string out;
+  for (const auto& f : faults) out += (out.empty() ? "" : ", ") + f.token();
+  return out;
+}
+
+}  // namespace
+
+int shrink_command(const ShrinkOptions& options) {
+  std::string out = options.out.empty() ? "" : fs::absolute(options.out).string();
+  const std::string results_dir = fs::absolute(options.results).parent_path().string();
+  const RecordedRun found = find_recorded_run(options.results, options.id, options.sweep_file);
+  const Sweep& sweep = found.sweep;
+  const Run& original = found.runs[found.run];
+  const double timeout_s = options.timeout_s.value_or(sweep.timeout_s);
+  RunOptions run_options;
+  run_options.prepare_rig = options.prepare_rig;
+
+  // The run again: shrinking a failure needs one that reproduces.
+  std::size_t tried = 0;
+  auto play = [&](const Run& run) {
+    ++tried;
+    ScenarioResult r = play_in_process(sweep, run, run_options, timeout_s);
+    name_result(sweep, run, r);
+    return r;
+  };
+  const ScenarioResult first = play(original);
+  const std::string kind = failure_kind(first);
+  std::cout << "shrink " << original.id << " of the sweep " << sweep.name << ": " << kind;
+  if (!first.failures.empty()) std::cout << " (" << first.failures.front().message << ")";
+  std::cout << "\n";
+  if (kind.empty()) {
+    std::cout << "the run passes: there is no failure to shrink\n";
+    return 1;
+  }
+  if (kind != failure_kind(found.record.result)) {
+    std::cout << "the run does not fail as recorded (" << failure_kind(found.record.result)
+              << "): not shrunk\n";
+    return 1;
+  }
+
+  // A smaller run: the same base and seed (the seed belongs to the failure), fewer or shorter
+  // faults, its id from its content.
+  auto candidate = [&](std::vector<FaultPoint> faults) {
+    Run run;
+    run.base = original.base;
+    run.seed = original.seed;
+    run.faults = std::move(faults);
+    run.id = run_id(sweep.bases[original.base].name, run.faults);
+    return run;
+  };
+  std::map<std::string, std::string> kinds;  // by run id: each candidate plays once
+  auto fails_alike = [&](const Run& run, const std::string& what) {
+    auto it = kinds.find(run.id);
+    if (it == kinds.end()) {
+      it = kinds.emplace(run.id, failure_kind(play(run))).first;
+      std::cout << "  " << what << ": "
+                << (it->second == kind ? "fails the same way"
+                                       : it->second.empty() ? "passes" : it->second)
+                << "\n";
+    }
+    return it->second == kind;
+  };
+
+  // Faults left out one at a time, from the start again after each success: no single fault
+  // of the result can go.
+  std::vector<FaultPoint> faults = original.faults;
+  for (std::size_t i = 0; i < faults.size();) {
+    std::vector<FaultPoint> fewer = faults;
+    fewer.erase(fewer.begin() + static_cast<std::ptrdiff_t>(i));
+    if (fails_alike(candidate(fewer), "without " + faults[i].token())) {
+      faults = std::move(fewer);
+      i = 0;
+    } else {
+      ++i;
+    }
+  }
+  // Each remaining fault's duration halved while the run still fails, down to 1 ms.
+  constexpr SimTimeNs kShortest = 1'000'000;
+  for (std::size_t i = 0; i < faults.size(); ++i) {
+    while (faults[i].duration_ns && *faults[i].duration_ns / 2 >= kShortest) {
+      std::vector<FaultPoint> shorter = faults;
+      *shorter[i].duration_ns /= 2;
+      if (!fails_alike(candidate(shorter), shorter[i].token())) break;
+      faults = std::move(shorter);
+    }
+  }
+
+  const Run shrunk = candidate(faults);
+  if (out.empty()) out = (fs::path(results_dir) / (shrunk.id + ".yaml")).string();
+  {
+    std::ofstream file(out);
+    file << run_yaml(sweep, shrunk);
+    if (!file) throw std::runtime_error("cannot write " + out);
+  }
+  std::cout << "\nshrunk in " << tried << " runs: " << fault_list(original.faults) << "\n"
+            << "                 to: " << fault_list(faults) << "\n"
+            << "a standalone scenario of it: " << out << "\n"
+            << "  " << shell_quote(options.program) << " run " << shell_quote(out) << "\n";
   return 0;
 }
 

@@ -70,10 +70,25 @@ struct ReplayOptions {
   std::function<void(Rig&)> prepare_rig;
 };
 
+struct ShrinkOptions {
+  std::string results;
+  std::string id;
+  std::string sweep_file;  // empty: the one the record names
+  std::string out;         // the shrunk run as a standalone scenario (empty: next to the results)
+  std::optional<double> timeout_s;
+  std::string program = "amprig";
+  std::function<void(Rig&)> prepare_rig;
+};
+
 // Exit codes as `amprig run`: 0 every run passed, 1 a run failed or had an error (or the
 // sweep was interrupted). Malformed files throw ScenarioError.
 int sweep_command(const SweepOptions& options);
 int replay_command(const ReplayOptions& options);
+// `amprig shrink RESULTS RUN_ID`: the smallest run that still fails the same way, found by
+// leaving faults out one at a time and then halving each remaining fault's duration while it
+// still fails; written as a standalone scenario file. Exit 0 when a failing run was shrunk (or
+// was minimal already), 1 when the run does not fail again as recorded.
+int shrink_command(const ShrinkOptions& options);
 // `amprig sweep FILE --worker`: exit 0 when every run named was run; 3 when one is not in the
 // sweep or its scenario differs from the client's (the message on stderr says which).
 int worker_command(const SweepOptions& options);

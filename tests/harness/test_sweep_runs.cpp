@@ -237,6 +237,77 @@ invariants:
   BOOST_TEST(unknown.output.find("no run 'b1~nothing'") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(a_failing_run_shrinks_to_the_fault_that_breaks_it) {
+  SweepFolder folder("shrink");
+  // Three faults at once; only the reversed CT turns the current LED red (the invariant), the
+  // 5th harmonic and the noise leave it green.
+  const std::string sweep = folder.write("shrink.yaml", R"(sweep: shrink
+seed: 5
+mode: sample
+sample: { runs: 1, faults: 3 }
+bases: bases/b1.yaml
+dimensions:
+  - { fault: mains.h5_pct, values: [5], at: 6s, durations: 4s }
+  - { fault: ct2.reversed, values: [true], at: 6s, durations: 4s }
+  - { fault: adc.noise_lsb_rms, values: [3], at: 6s, durations: 4s }
+invariants:
+  - { from: 2s, expect: { led.current: green } }
+)");
+  const std::string results = folder.path("shrink.jsonl");
+  const ProgramResult swept = run_program({"sweep", sweep, "--results", results});
+  BOOST_TEST_INFO(swept.output);
+  const auto records = read_results(results);
+  BOOST_REQUIRE(records.size() == 1u);
+  const RunRecord& original = records[0];
+  BOOST_REQUIRE(original.faults.size() == 3u);
+  BOOST_REQUIRE(to_string(original.result.outcome) == std::string("FAIL"));
+
+  const std::string out = folder.path("shrunk.yaml");
+  const ProgramResult shrunk = run_program({"shrink", results, original.id, "-o", out});
+  BOOST_TEST_INFO(shrunk.output);
+  BOOST_TEST(shrunk.code == 0);
+  BOOST_TEST(shrunk.output.find("to: ct2.reversed=true@6s+") != std::string::npos);
+  BOOST_TEST(shrunk.output.find("run " + out) != std::string::npos);
+  const std::string text = slurp(out);
+  BOOST_TEST(text.find("name: ct2.reversed") != std::string::npos);
+  BOOST_TEST(text.find("mains.h5_pct") == std::string::npos);
+  BOOST_TEST(text.find("adc.noise_lsb_rms") == std::string::npos);
+  // The shrunk file fails as the run did, on the same signal.
+  const ProgramResult replayed = run_program({"run", out});
+  BOOST_TEST_INFO(replayed.output);
+  BOOST_TEST(replayed.code == 1);
+  BOOST_TEST(replayed.output.find("led.current at ") != std::string::npos);
+  BOOST_TEST(replayed.output.find("expected green, actual red") != std::string::npos);
+  // It is minimal: half its fault's duration, or no fault at all, passes.
+  const auto at = text.find("duration: ", text.find("name: ct2.reversed"));
+  BOOST_REQUIRE(at != std::string::npos);
+  const auto end = text.find('\n', at);
+  const std::string duration = text.substr(at + 10, end - at - 10);
+  BOOST_TEST_MESSAGE("shrunk duration " << duration);
+  const double duration_s = std::stod(duration) * (duration.find("ms") != std::string::npos ? 1e-3 : 1);
+  BOOST_TEST(duration_s < 4.0);
+  std::string half = text;
+  half.replace(at + 10, end - at - 10, std::to_string(static_cast<long>(duration_s * 500)) + "ms");
+  const ProgramResult shorter = run_program({"run", folder.write("half.yaml", half)});
+  BOOST_TEST_INFO(shorter.output);
+  BOOST_TEST(shorter.code == 0);
+  std::string none = text;
+  none.replace(text.find("faults:"), std::string::npos, "duration: 20s\n");
+  const ProgramResult without = run_program({"run", folder.write("none.yaml", none)});
+  BOOST_TEST_INFO(without.output);
+  BOOST_TEST(without.code == 0);
+
+  // A run that passes has nothing to shrink.
+  const std::string passing = folder.write("passing.yaml", R"(sweep: passing
+bases: bases/b2.yaml
+)");
+  const std::string passing_results = folder.path("passing.jsonl");
+  BOOST_REQUIRE(run_program({"sweep", passing, "--results", passing_results}).code == 0);
+  const ProgramResult nothing = run_program({"shrink", passing_results, "b2"});
+  BOOST_TEST(nothing.code == 1);
+  BOOST_TEST(nothing.output.find("there is no failure to shrink") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(the_nightly_sweep_has_every_fault_on_every_base_family) {
   const std::string nightly = std::string(AMPRIG_SOURCE_DIR) + "/scenarios/sweeps/nightly.yaml";
   const ProgramResult list = run_program({"sweep", nightly, "--list"});

@@ -1,11 +1,19 @@
 #include "embedded.h"
 
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <filesystem>
 #include <pybind11/embed.h>
 #include <pybind11/stl.h>
 
 #include "core_module.h"
 
 namespace py = pybind11;
+
+extern char** environ;
 
 PYBIND11_EMBEDDED_MODULE(_amprig_core, m) { amprig::bindings::define_core(m); }
 
@@ -57,6 +65,37 @@ std::vector<ScenarioResult> run_python_file(const std::string& file) {
     results.push_back(std::move(r));
   }
   return results;
+}
+
+int run_python_module(const std::string& module, const std::vector<std::string>& args) {
+  std::vector<std::string> env_text;
+  std::string pythonpath = AMPRIG_PYTHON_DIR;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string entry = *e;
+    if (entry.rfind("PYTHONPATH=", 0) == 0) {
+      pythonpath += ":" + entry.substr(11);
+    } else if (entry.rfind("AMPRIG_PROGRAM=", 0) != 0) {
+      env_text.push_back(entry);
+    }
+  }
+  std::error_code ec;
+  env_text.push_back("PYTHONPATH=" + pythonpath);
+  env_text.push_back("AMPRIG_PROGRAM=" +
+                     std::filesystem::read_symlink("/proc/self/exe", ec).string());
+  std::vector<std::string> argv_text = {"/usr/bin/python3", "-m", module};
+  argv_text.insert(argv_text.end(), args.begin(), args.end());
+  std::vector<char*> argv, envp;
+  for (auto& a : argv_text) argv.push_back(a.data());
+  for (auto& e : env_text) envp.push_back(e.data());
+  argv.push_back(nullptr);
+  envp.push_back(nullptr);
+  pid_t pid = 0;
+  if (posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), envp.data()) != 0) return 127;
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return 127;
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 }  // namespace amprig::bindings

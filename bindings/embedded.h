@@ -12,4 +12,8 @@ namespace amprig::bindings {
 // once per process, which is how `amprig run` calls it (a process per file).
 std::vector<ScenarioResult> run_python_file(const std::string& file);
 
+// Runs `/usr/bin/python3 -m module args...` with this build's package first on its path and
+// AMPRIG_PROGRAM naming this program, and waits for it: its exit code (127 when it cannot start).
+int run_python_module(const std::string& module, const std::vector<std::string>& args);
+
 }  // namespace amprig::bindings

@@ -2,6 +2,8 @@
 interpreter, with a collector that turns every test into a scenario result (id, outcome,
 failures with file and line, simulated time, expectations checked)."""
 import os
+import shutil
+import tempfile
 import traceback
 
 import pytest
@@ -96,8 +98,15 @@ class _Collector:
 def run_file(path):
     """Runs every test (and `scenario` function) of one file; returns their results as dicts."""
     collector = _Collector(path)
-    code = pytest.main([path, "-p", "amprig.pytest_plugin", "-p", "no:cacheprovider", "-q",
-                        "--no-header", "-o", "console_output_style=classic"], plugins=[collector])
+    # A temporary folder of its own: pytest's shared /tmp/pytest-of-<user> is cleaned up by
+    # whichever session starts next, and `amprig run` runs many files at once.
+    basetemp = tempfile.mkdtemp(prefix="amprig-pytest-")
+    try:
+        code = pytest.main([path, "-p", "amprig.pytest_plugin", "-p", "no:cacheprovider", "-q",
+                            "--no-header", "-o", "console_output_style=classic",
+                            f"--basetemp={basetemp}"], plugins=[collector])
+    finally:
+        shutil.rmtree(basetemp, ignore_errors=True)
     if not collector.results:
         r = collector._result("")
         r["outcome"] = "error"

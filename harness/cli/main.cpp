@@ -61,6 +61,7 @@ commands:
       --vcd-period DUR, --trace A,B,...   as for run
       --list              print the runs (id, group, base, seed, simulated time), run nothing
       --emit RUN_ID       print that run as a standalone scenario file, run nothing
+      --html DIR          write the HTML report (as `report`) when the sweep ends
       --worker            a cluster worker's side: run the runs named on stdin (ID<tab>DIGEST
                           lines), print their records on stdout
   replay RESULTS RUN_ID
@@ -70,6 +71,10 @@ commands:
       --sweep FILE        the sweep file (default: the one the results name)
       --timeout DUR       wall-clock limit (default: the sweep file's)
       --results FILE      append the replay's record to this results file
+  report RESULTS --html DIR
+                      the HTML report of a sweep's results: pass/fail by fault and by base, and
+                      each failed run with its replay command, failures and plots
+      --max-plotted N     plots for the first N failed runs only (default 40)
   shrink RESULTS RUN_ID
                       the smallest run that fails the same way: faults left out one at a time,
                       then each one's duration halved while it still fails
@@ -301,6 +306,8 @@ int command_sweep(const std::vector<std::string>& args, const std::string& progr
       }
     } else if (a == "--worker") {
       options.worker = true;
+    } else if (a == "--html") {
+      options.html = value();
     } else if (a == "--results") {
       options.results = value();
     } else if (a == "--resume") {
@@ -341,6 +348,11 @@ int command_sweep(const std::vector<std::string>& args, const std::string& progr
                                   "cluster's with --vcd to trace it");
     }
     options.cluster_backend = &bindings::run_on_cluster;
+  }
+  if (!options.html.empty()) {
+    options.write_html = [](const std::string& results, const std::string& dir) {
+      return bindings::run_python_module("amprig.sweep_report", {results, "--out", dir});
+    };
   }
   if (options.worker) return sweep::worker_command(options);
   return sweep::sweep_command(options);
@@ -420,6 +432,39 @@ int command_shrink(const std::vector<std::string>& args, const std::string& prog
     throw std::runtime_error(options.results + ": no such file");
   }
   return sweep::shrink_command(options);
+}
+
+// `amprig report RESULTS --html DIR`: bindings/amprig/sweep_report.py, with this build.
+int command_report(const std::vector<std::string>& args) {
+  std::string results, dir, max_plotted;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= args.size()) throw std::invalid_argument(a + " needs a value");
+      return args[++i];
+    };
+    if (a == "--html") {
+      dir = value();
+    } else if (a == "--max-plotted") {
+      max_plotted = value();
+    } else if (!a.empty() && a[0] == '-') {
+      throw std::invalid_argument("unknown option " + a);
+    } else if (results.empty()) {
+      results = a;
+    } else {
+      throw std::invalid_argument("report takes one results file");
+    }
+  }
+  if (results.empty() || dir.empty()) {
+    throw std::invalid_argument("report takes a results file and --html DIR");
+  }
+  std::vector<std::string> python_args = {results, "--out", dir};
+  if (!max_plotted.empty()) {
+    python_args.insert(python_args.end(), {"--max-plotted", max_plotted});
+  }
+  const int code = bindings::run_python_module("amprig.sweep_report", python_args);
+  if (code == 127) throw std::runtime_error("cannot start /usr/bin/python3 for the report");
+  return code;
 }
 
 int command_signals(const std::vector<std::string>& args, bool faults_only) {
@@ -522,6 +567,7 @@ int dispatch(int argc, char* argv[]) {
     if (command == "sweep") return command_sweep(args, argv[0]);
     if (command == "replay") return command_replay(args);
     if (command == "shrink") return command_shrink(args, argv[0]);
+    if (command == "report") return command_report(args);
     if (command == "signals") return command_signals(args, false);
     if (command == "faults") return command_signals(args, true);
     if (command == "bench") {

@@ -635,6 +635,13 @@ int sweep_command(const SweepOptions& options) {
     }
   }
   std::cout << "\nresults: " << results_path << "\n";
+  if (!options.html.empty() && options.write_html) {
+    std::cout.flush();
+    if (options.write_html(results_path, options.html) != 0) {
+      std::cerr << "amprig: the HTML report was not written to " << options.html << "\n";
+      code = 1;
+    }
+  }
   if (!cluster_problem.empty()) {
     std::cerr << "amprig: the cluster " << options.cluster << " stopped the sweep: "
               << cluster_problem << "\n";

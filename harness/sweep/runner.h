@@ -55,6 +55,10 @@ struct SweepOptions {
   // A cluster worker's side: run the runs named on stdin ("ID<tab>DIGEST" lines), one at a time,
   // each in its own process, and print each one's record on stdout as it finishes.
   bool worker = false;
+  // The HTML report of the results file, written to `html` once the sweep ends: write_html
+  // returns 0 when it was written.
+  std::string html;
+  std::function<int(const std::string& results, const std::string& dir)> write_html;
 };
 
 struct ReplayOptions {

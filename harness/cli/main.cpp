@@ -47,6 +47,9 @@ commands:
       -v, --verbose       show the rig's log (info level) for each scenario
       --log MODULE=LEVEL  log level for one module and those below it, e.g. rig.ct2=debug
                           (levels: debug, info, warning, error, quiet)
+      --adc behavioural|rtl
+                          the virtual ADC of every scenario, whatever its device.adc says
+                          (rtl: delta-sigma modulators into the verilated sinc3 decimator)
   sweep FILE          run a fault sweep (scenarios/sweeps/*.yaml): every run in a process of its
                       own, results appended to a JSON-lines file as each finishes
       -j N                runs in parallel (default: number of cores)
@@ -83,8 +86,13 @@ commands:
       --sweep FILE, --timeout DUR   as for replay
   signals [FILE]      list every signal (of FILE's rig, or of the default ag63 rig) with units
   faults [FILE]       list the settable fault-injection signals
-  bench               print the sweep throughput and the real-time factor of the reference rig
-      --duration DUR      simulated time of the reference rig (default 60s)
+  bench               the benchmark suite, each figure beside its target: sweep runs per minute,
+                      the reference rig's real-time factor (scenarios/bench/reference.yaml) and
+                      the plain loop's beside it, the 24-hour solar day, the RTL ADC's factor
+      --duration DUR      simulated time of the reference rig and the plain loop (default 60s)
+      --repeat N          runs of each, alternating, the fastest kept (default 3)
+      --scale             also the factor with 1, 10 and 50 chargers and at 6.4, 12.8, 25.6 kHz
+      --no-day            skip the 24-hour solar day (the longest figure)
       --sweep FILE        the sweep whose runs per minute are measured (default: this build's
                           scenarios/sweeps/smoke.yaml; none: skip it)
       -j N                its processes (default: number of cores)
@@ -224,6 +232,13 @@ int command_run(const std::vector<std::string>& args) {
       }
       set_log_level(spec.substr(0, eq), level);
       show_output = true;
+    } else if (a == "--adc") {
+      const std::string variant = value();
+      if (variant != "behavioural" && variant != "rtl") {
+        throw std::invalid_argument("--adc takes behavioural or rtl, not '" + variant + "'");
+      }
+      // Each scenario is decoded in a child process, which inherits it.
+      set_adc_override(variant);
     } else if (!a.empty() && a[0] == '-') {
       throw std::invalid_argument("unknown option " + a);
     } else {
@@ -571,32 +586,39 @@ int dispatch(int argc, char* argv[]) {
     if (command == "signals") return command_signals(args, false);
     if (command == "faults") return command_signals(args, true);
     if (command == "bench") {
-      double duration_s = 60;
-      std::string json;
+      BenchOptions options;
+      options.source_dir = AMPRIG_SOURCE_DIR;
       // The smoke sweep of this build's source tree: 30 s runs of every base family.
-      std::string sweep_file = AMPRIG_SOURCE_DIR "/scenarios/sweeps/smoke.yaml";
-      if (!fs::is_regular_file(sweep_file)) sweep_file.clear();
-      int jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+      options.sweep_file = AMPRIG_SOURCE_DIR "/scenarios/sweeps/smoke.yaml";
+      if (!fs::is_regular_file(options.sweep_file)) options.sweep_file.clear();
+      options.jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
       for (std::size_t i = 0; i < args.size(); ++i) {
         if (args[i] == "--duration" && i + 1 < args.size()) {
-          duration_s = seconds(args[++i]);
+          options.duration_s = seconds(args[++i]);
         } else if (args[i] == "--json" && i + 1 < args.size()) {
-          json = args[++i];
+          options.json_path = args[++i];
         } else if (args[i] == "--sweep" && i + 1 < args.size()) {
-          sweep_file = args[++i];
-          if (sweep_file != "none" && !fs::is_regular_file(sweep_file)) {
-            throw std::runtime_error(sweep_file + ": no such file");
+          options.sweep_file = args[++i];
+          if (options.sweep_file != "none" && !fs::is_regular_file(options.sweep_file)) {
+            throw std::runtime_error(options.sweep_file + ": no such file");
           }
-          if (sweep_file == "none") sweep_file.clear();
+          if (options.sweep_file == "none") options.sweep_file.clear();
         } else if (args[i] == "-j" && i + 1 < args.size()) {
-          jobs = std::atoi(args[++i].c_str());
-          if (jobs < 1) return usage_error("bench: -j takes a positive number");
+          options.jobs = std::atoi(args[++i].c_str());
+          if (options.jobs < 1) return usage_error("bench: -j takes a positive number");
+        } else if (args[i] == "--repeat" && i + 1 < args.size()) {
+          options.repeat = std::atoi(args[++i].c_str());
+          if (options.repeat < 1) return usage_error("bench: --repeat takes a positive number");
+        } else if (args[i] == "--scale") {
+          options.scale = true;
+        } else if (args[i] == "--no-day") {
+          options.solar_day = false;
         } else {
           return usage_error("bench: unknown option " + args[i]);
         }
       }
-      if (duration_s <= 0) return usage_error("bench: --duration must be positive");
-      return run_bench(duration_s, json, sweep_file, jobs);
+      if (options.duration_s <= 0) return usage_error("bench: --duration must be positive");
+      return run_bench(options);
     }
     if (command == "help" || command == "--help" || command == "-h") {
       if (args.empty()) {

@@ -200,7 +200,7 @@ void Balancing::step_balancer(double now_s) {
   for (int p = 0; p < 3; ++p) {
     double capacity_a = settings.max_current_per_phase_offline_a;
     if (fresh) {
-      const models::PhaseTruth truth = m_plant.truth(static_cast<models::Phase>(p));
+      const auto truth = m_plant.truth_current(static_cast<models::Phase>(p));
       const double signed_a = truth.power_w < 0 ? -truth.current_a : truth.current_a;
       const double other_a = signed_a - (m_included ? chargers_a[p] : 0.0);
       capacity_a = std::min(settings.max_current_per_phase_online_a,

@@ -123,7 +123,7 @@ void Rig::register_fault_signals() {
       [this] { return std::abs(m_plant.neutral_voltage_v()); }));
 
   // ADC.
-  auto& adc = m_adc;
+  auto& adc = *m_adc;
   Signal stuck = make_number(
       "adc.stuck_bit", "bit",
       "an output bit of the ADC stuck on every channel (0 = LSB; -1: none), at adc.stuck_bit_value",

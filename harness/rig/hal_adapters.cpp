@@ -8,8 +8,10 @@
 namespace amprig {
 
 std::uint64_t SimClock::now_us() const {
-  return static_cast<std::uint64_t>(sc_core::sc_time_stamp().value() /
-                                    sc_core::sc_time(1, sc_core::SC_US).value());
+  // The time resolution is fixed once the first time is built, before any clock is read; an
+  // sc_time built per call costs more than the rest of the firmware's poll.
+  static const sc_dt::uint64 ticks_per_us = sc_core::sc_time(1, sc_core::SC_US).value();
+  return static_cast<std::uint64_t>(sc_core::sc_time_stamp().value() / ticks_per_us);
 }
 
 void SimLeds::set(fw::hal::LedId led, fw::hal::LedColour colour) {

@@ -5,7 +5,9 @@
 #include <cmath>
 #include <cstdio>
 
-#include "connectivity/wifi_store.h"
+#include "adc/behavioural_adc.h"
+#include "adc/rtl/rtl_adc.h"
+#include "rig/device_setup.h"
 #include "rig/sim_log.h"
 
 namespace amprig {
@@ -16,6 +18,13 @@ fw::hal::Hal make_hal(fw::hal::AdcDma& adc, fw::hal::Clock& clock, fw::hal::Leds
                       fw::hal::Nvm& nvm, fw::hal::NetworkLink& link, fw::hal::Button& button,
                       fw::hal::CartridgeSense& cartridge, fw::hal::Log& log) {
   return fw::hal::Hal{adc, clock, leds, nvm, link, button, cartridge, log};
+}
+
+std::unique_ptr<models::AdcDmaModel> make_adc(const Scenario& scenario) {
+  if (scenario.device.adc == "rtl") {
+    return std::make_unique<models::RtlAdc>("adc", scenario.adc, scenario.rtl_adc);
+  }
+  return std::make_unique<models::BehaviouralAdc>("adc", scenario.adc);
 }
 
 models::Phase parse_phase(const std::string& s) {
@@ -30,12 +39,13 @@ Rig::Rig(const sc_core::sc_module_name& name, const Scenario& scenario)
       m_mains("mains", scenario.mains),
       m_plant("plant"),
       m_fuse("fuse", scenario.fuse),
-      m_adc("adc", scenario.adc),
+      m_adc(make_adc(scenario)),
       m_leds(m_clock),
       m_nvm(8192, 1024),
-      m_network(scenario.network, m_clock, scenario.seed * 0x9E3779B97F4A7C15ull + 0x2000),
+      m_network(scenario.network, m_clock, network_seed(scenario)),
       m_fw_log(std::string(basename()) + ".firmware"),
-      m_firmware(make_hal(m_adc, m_clock, m_leds, m_nvm, m_network, m_button, m_cartridge, m_fw_log)) {
+      m_firmware(
+          make_hal(*m_adc, m_clock, m_leds, m_nvm, m_network, m_button, m_cartridge, m_fw_log)) {
   m_plant.mains.bind(m_mains.out);
   m_plant.attach_fuse(m_fuse);
   for (const auto& load_config : scenario.loads) {
@@ -49,28 +59,8 @@ Rig::Rig(const sc_core::sc_module_name& name, const Scenario& scenario)
   }
   m_cartridge.set_present(scenario.device.cartridge_present);
   // The installer configured the device before this run: its settings are in NVM.
-  fw::SettingsStore store(m_nvm);
-  if (store.save(scenario.device.installation) != fw::Status::ok) {
-    throw std::runtime_error("cannot store the installation settings in the rig's NVM");
-  }
-  if (!scenario.device.wifi_ssid.empty()) {
-    fw::WifiCredentials wifi;
-    std::snprintf(wifi.ssid, sizeof wifi.ssid, "%s", scenario.device.wifi_ssid.c_str());
-    std::snprintf(wifi.password, sizeof wifi.password, "%s", scenario.device.wifi_password.c_str());
-    fw::WifiStore wifi_store(m_nvm);
-    if (wifi_store.save(wifi) != fw::Status::ok) {
-      throw std::runtime_error("cannot store the Wi-Fi credentials in the rig's NVM");
-    }
-  }
-  m_firmware_config.variant = scenario.device.variant;
-  m_firmware_config.metering =
-      fw::metering_config_for(fw::board_design(scenario.device.variant), scenario.device.sample_rate_hz);
-  m_firmware_config.dma_frames_per_half = scenario.device.dma_frames_per_half;
-  m_firmware_config.diagnostics.generation = scenario.device.generation;
-  m_firmware_config.telemetry_period_ms =
-      static_cast<std::uint32_t>(std::llround(scenario.device.telemetry_period_s * 1000));
-  std::snprintf(m_firmware_config.serial_number, sizeof m_firmware_config.serial_number, "%s",
-                scenario.device.serial_number.c_str());
+  preinstall(scenario, m_nvm, "rig");
+  m_firmware_config = firmware_config(scenario);
   if (!scenario.chargers.empty()) {
     m_balancing = std::make_unique<Balancing>(scenario, m_plant, m_fuse, m_network);
   }
@@ -78,11 +68,11 @@ Rig::Rig(const sc_core::sc_module_name& name, const Scenario& scenario)
     m_dividers[k] = std::make_unique<models::VoltageDivider>(
         ("vin" + std::to_string(k + 1)).c_str(), scenario.dividers[k]);
     m_dividers[k]->line.bind(m_plant.out);
-    m_adc.in[fw::hal::kV1 + k].bind(m_dividers[k]->out);
+    m_adc->in[fw::hal::kV1 + k].bind(m_dividers[k]->out);
     m_cts[k] = std::make_unique<models::CurrentTransformer>(("ct" + std::to_string(k + 1)).c_str(),
                                                             scenario.cts[k]);
     m_cts[k]->primary.bind(m_plant.out);
-    m_adc.in[fw::hal::kI1 + k].bind(m_cts[k]->out);
+    m_adc->in[fw::hal::kI1 + k].bind(m_cts[k]->out);
   }
   const std::array<models::VoltageDivider*, 3> terminal{m_dividers[0].get(), m_dividers[1].get(),
                                                         m_dividers[2].get()};
@@ -336,18 +326,22 @@ void Rig::register_signals() {
   }
 
   number("adc.offset_lsb", "LSB", "offset added to every ADC channel (fault)",
-         [this] { return m_adc.config().offset_lsb; },
-         [this](double v) { m_adc.config().offset_lsb = v; }, true, Range{-30000, 30000});
+         [this] { return m_adc->config().offset_lsb; },
+         [this](double v) { m_adc->config().offset_lsb = v; }, true, Range{-30000, 30000});
   number("adc.noise_lsb_rms", "LSB",
          "RMS noise added to every sample of every channel, seeded from the scenario's seed",
-         [this] { return m_adc.config().noise_lsb_rms; },
-         [this](double v) { m_adc.config().noise_lsb_rms = v; }, true, Range{0, 1000});
+         [this] { return m_adc->config().noise_lsb_rms; },
+         [this](double v) { m_adc->config().noise_lsb_rms = v; }, true, Range{0, 1000});
   number("adc.gain_error_pct", "%", "ADC gain error (fault)",
-         [this] { return m_adc.config().gain_error_pct; },
-         [this](double v) { m_adc.config().gain_error_pct = v; }, true, Range{-20, 20});
+         [this] { return m_adc->config().gain_error_pct; },
+         [this](double v) { m_adc->config().gain_error_pct = v; }, true, Range{-20, 20});
   number("adc.clipped_samples", "",
          "samples clipped at the ADC's rails or the front end's swing (adc.clip_lsb) since start",
-         [this] { return static_cast<double>(m_adc.clipped_samples()); });
+         [this] { return static_cast<double>(m_adc->clipped_samples()); });
+  choice("device.adc", {"behavioural", "rtl"},
+         "the virtual ADC: behavioural, or delta-sigma modulators into the verilated sinc3 "
+         "decimator (the scenario's device.adc, or amprig run --adc)",
+         [this] { return m_scenario.device.adc; });
 
   const auto led = [this](fw::hal::LedId id) { return std::string(to_string(m_leds.colour(id))); };
   choice("led.logo", {"on", "off"}, "logo LED: system powered and running",

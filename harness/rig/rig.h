@@ -8,7 +8,7 @@
 #include <systemc>
 #include <vector>
 
-#include "adc/behavioural_adc.h"
+#include "adc/adc_dma_model.h"
 #include "app/firmware.h"
 #include "ct/current_transformer.h"
 #include "frontend/voltage_divider.h"
@@ -71,7 +71,7 @@ class Rig : public sc_core::sc_module {
   models::MainFuse m_fuse;
   std::array<std::unique_ptr<models::CurrentTransformer>, 3> m_cts;
   std::array<std::unique_ptr<models::VoltageDivider>, 3> m_dividers;
-  models::BehaviouralAdc m_adc;
+  std::unique_ptr<models::AdcDmaModel> m_adc;  // behavioural or RTL, as device.adc says
   SimClock m_clock;
   SimLeds m_leds;
   RamNvm m_nvm;

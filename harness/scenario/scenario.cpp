@@ -147,10 +147,8 @@ void decode_device(const ConfigNode& node, Scenario& s) {
   }
   if (const auto* v = node.find("adc")) {
     const std::string& a = Decoder::scalar(*v, "device.adc");
-    if (a != "behavioural") {
-      Decoder::fail(v->where, "device.adc",
-                    a == "rtl" ? "the RTL ADC is not part of this build yet"
-                               : "expected behavioural or rtl, got '" + a + "'");
+    if (a != "behavioural" && a != "rtl") {
+      Decoder::fail(v->where, "device.adc", "expected behavioural or rtl, got '" + a + "'");
     }
     s.device.adc = a;
   }
@@ -263,7 +261,7 @@ void decode_adc(const ConfigNode& node, Scenario& s) {
   const std::string path = "plant.adc";
   Decoder::check_keys(node, path,
                       {"noise_lsb_rms", "offset_lsb", "gain_error_pct", "bias_v", "stuck_bit",
-                       "stuck_bit_value", "clip_lsb", "clock_jitter_ns"});
+                       "stuck_bit_value", "clip_lsb", "clock_jitter_ns", "modulator_clock_hz"});
   if (const auto* v = node.find("noise_lsb_rms")) {
     s.adc.noise_lsb_rms = Decoder::number_in(*v, path + ".noise_lsb_rms", 0, 1000);
   }
@@ -292,6 +290,48 @@ void decode_adc(const ConfigNode& node, Scenario& s) {
   if (const auto* v = node.find("clock_jitter_ns")) {
     s.adc.clock_jitter_ns = Decoder::number_in(*v, path + ".clock_jitter_ns", 0, 1e6);
   }
+  if (const auto* v = node.find("modulator_clock_hz")) {
+    const double hz = Decoder::number_in(*v, path + ".modulator_clock_hz", 1e4, 1e8);
+    if (hz != std::floor(hz)) {
+      Decoder::fail(v->where, path + ".modulator_clock_hz", "a whole number of Hz, please");
+    }
+    s.rtl_adc.modulator_clock_hz = static_cast<std::uint32_t>(hz);
+  }
+}
+
+std::string& adc_override() {
+  static std::string variant;
+  return variant;
+}
+
+// device.adc (from the file or the command line) against the keys it depends on: the RTL ADC
+// decimates its modulator clock by a whole number to the sample rate. The error names the key
+// that set the rate or the clock (device.adc when both are defaults).
+void check_adc(const ConfigNode& root, Scenario& s) {
+  if (!adc_override().empty()) s.device.adc = adc_override();
+  if (s.device.adc != "rtl") return;
+  std::string why;
+  if (models::RtlAdc::decimation_ratio(s.rtl_adc.modulator_clock_hz, s.device.sample_rate_hz,
+                                       &why) != 0) {
+    return;
+  }
+  const ConfigNode* device = root.find("device");
+  const ConfigNode* plant = root.find("plant");
+  const ConfigNode* adc = plant != nullptr && plant->is_map() ? plant->find("adc") : nullptr;
+  const ConfigNode* node = nullptr;
+  std::string key;
+  if (device != nullptr && device->find("sample_rate_hz") != nullptr) {
+    node = device->find("sample_rate_hz");
+    key = "device.sample_rate_hz";
+  } else if (adc != nullptr && adc->is_map() && adc->find("modulator_clock_hz") != nullptr) {
+    node = adc->find("modulator_clock_hz");
+    key = "plant.adc.modulator_clock_hz";
+  } else if (device != nullptr && device->find("adc") != nullptr) {
+    node = device->find("adc");
+    key = "device.adc";
+  }
+  if (!adc_override().empty()) why += " (device.adc is rtl from the command line's --adc)";
+  Decoder::fail(node != nullptr ? node->where : SourceRef{s.file, 0}, key, why);
 }
 
 void decode_solar(const ConfigNode& node, Scenario& s) {
@@ -651,6 +691,8 @@ ConfigNode merge_bases(ConfigNode node, const std::string& base_dir, std::vector
 
 }  // namespace
 
+void set_adc_override(const std::string& variant) { adc_override() = variant; }
+
 Scenario default_scenario(fw::Variant variant) {
   Scenario s;
   s.device.variant = variant;
@@ -708,6 +750,7 @@ Scenario scenario_from_merged(const ConfigNode& root, const std::string& file,
     s.device.generation = !s.solar.empty();
   }
   s.adc.seed = s.seed;
+  check_adc(root, s);
   if (const auto* v = root.find("steps")) decode_steps(*v, s);
   if (const auto* v = root.find("faults")) decode_faults(*v, s);
   if (const auto* v = root.find("check_period")) {

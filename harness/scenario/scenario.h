@@ -8,7 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "adc/behavioural_adc.h"
+#include "adc/adc_dma_model.h"
+#include "adc/rtl/rtl_adc.h"
 #include "balancer/balancer.h"
 #include "board/board.h"
 #include "charger/charger.h"
@@ -93,7 +94,7 @@ struct DeviceSettings {
   bool cartridge_present = true;
   std::uint32_t sample_rate_hz = 6400;
   std::uint32_t dma_frames_per_half = 64;
-  std::string adc = "behavioural";
+  std::string adc = "behavioural";  // or "rtl": models/adc/rtl/rtl_adc.h
   std::string serial_number = "2300001234G";
   double telemetry_period_s = 1;
   // The Wi-Fi tab as the installer left it: stored in NVM before power-on (empty: none).
@@ -127,6 +128,7 @@ struct Scenario {
   std::array<models::CtConfig, 3> cts;
   std::array<models::DividerConfig, 3> dividers;
   models::AdcModelConfig adc;
+  models::RtlAdcConfig rtl_adc;  // used when device.adc is rtl
   std::vector<ChargerSetup> chargers;
   BalancerSetup balancer;
   models::SiteNetworkConfig network;
@@ -137,6 +139,9 @@ struct Scenario {
 
 // Loads `path`, merging its `base:` chain. Throws ScenarioError.
 Scenario load_scenario(const std::string& path);
+// `amprig run --adc VARIANT`: every scenario decoded from now on in this process, and in the
+// processes it starts, uses that ADC whatever its device.adc says ("": each its own).
+void set_adc_override(const std::string& variant);
 // Parses "250ms", "2s", "10min", "1h", "1.5" (seconds). Throws std::invalid_argument.
 SimTimeNs parse_duration_ns(const std::string& text);
 // The scenario with the nominal plant for its variant and no steps.

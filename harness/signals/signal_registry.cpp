@@ -1,6 +1,7 @@
 #include "signals/signal_registry.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <sstream>
@@ -84,10 +85,11 @@ Signal make_text(std::string name, std::string format, std::string description,
 
 std::string to_string(const Value& value) {
   if (const auto* d = std::get_if<double>(&value)) {
-    std::ostringstream s;
-    s.precision(8);
-    s << *d;
-    return s.str();
+    // printf's %.8g, which is what an ostream with precision 8 writes, without building a
+    // stream: scenario checks format every value they read.
+    char text[32];
+    const auto end = std::to_chars(text, text + sizeof text, *d, std::chars_format::general, 8);
+    return std::string(text, end.ptr);
   }
   if (const auto* b = std::get_if<bool>(&value)) return *b ? "true" : "false";
   return std::get<std::string>(value);

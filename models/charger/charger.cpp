@@ -264,4 +264,17 @@ double Charger::current_at(Phase phase, double theta_rad, const mains_if& mains)
   return kSqrt2 * grid_current_a(phase) * std::sin(theta_rad);
 }
 
+void Charger::add_truth_currents(Phase phase, const mains_if& mains, double* out) const {
+  // current_at's expression with the grid's sines.
+  if (!mains.present(phase)) return;
+  const double peak_a = kSqrt2 * grid_current_a(phase);
+  const double* s = TruthGrid::get().sin();
+  for (int k = 0; k < TruthGrid::kPoints; ++k) out[k] += peak_a * s[k];
+}
+
+bool Charger::truth_key(Phase phase, const mains_if& mains, std::vector<double>& key) const {
+  key.insert(key.end(), {mains.present(phase) ? 1.0 : 0.0, grid_current_a(phase)});
+  return true;
+}
+
 }  // namespace amprig::models

@@ -11,6 +11,7 @@
 #include <ostream>
 #include <string>
 #include <systemc>
+#include <vector>
 
 #include "common/interfaces.h"
 
@@ -91,6 +92,8 @@ class Charger : public sc_core::sc_module, public current_source_if {
   // Draws the present current on each of its grid phases for the whole block.
   void add_current(const MainsBlock& mains, CurrentBlock& out) override;
   double current_at(Phase phase, double theta_rad, const mains_if& mains) const override;
+  void add_truth_currents(Phase phase, const mains_if& mains, double* out) const override;
+  bool truth_key(Phase phase, const mains_if& mains, std::vector<double>& key) const override;
 
  private:
   bool plugged_at(double t_s) const;

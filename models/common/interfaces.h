@@ -4,8 +4,10 @@
 // one SystemC activation per block moves every sample of every channel.
 #include <complex>
 #include <systemc>
+#include <vector>
 
 #include "common/block.h"
+#include "common/truth_grid.h"
 
 namespace amprig::models {
 
@@ -33,6 +35,16 @@ class mains_if : public virtual sc_core::sc_interface {
   virtual Network network() const = 0;
   // MainsBlock::load_ratio of `phase`, for the closed-form path: 1 from the mains itself.
   virtual std::complex<double> load_ratio(Phase) const { return 1.0; }
+  // out[k] = voltage_at(phase, theta_k + offset_rad) at every point of the ground truth's grid
+  // (common/truth_grid.h), bit for bit. Mains overrides it with a cached waveform.
+  virtual void truth_voltages(Phase phase, double offset_rad, double* out) const {
+    const double* theta = TruthGrid::get().theta();
+    for (int k = 0; k < TruthGrid::kPoints; ++k) out[k] = voltage_at(phase, theta[k] + offset_rad);
+  }
+  // Appends to `key` every number truth_voltages(phase, offset_rad, .) depends on, so that equal
+  // keys mean equal voltages; false when it cannot say (the ground truth is then recomputed
+  // whenever it is asked for).
+  virtual bool truth_key(Phase, double, std::vector<double>&) const { return false; }
 };
 
 class current_source_if : public virtual sc_core::sc_interface {
@@ -46,6 +58,17 @@ class current_source_if : public virtual sc_core::sc_interface {
   // imaginary part). It is the load's impedance when the neutral is lost. 0 for sources that
   // are not such loads (current sources: inverters, chargers; line-to-line loads).
   virtual std::complex<double> neutral_load_a(Phase) const { return 0.0; }
+  // out[k] += current_at(phase, theta_k, mains) at every point of the ground truth's grid
+  // (common/truth_grid.h), bit for bit. Sources override it to use the grid's sines or a cache
+  // instead of a sin() per point.
+  virtual void add_truth_currents(Phase phase, const mains_if& mains, double* out) const {
+    const double* theta = TruthGrid::get().theta();
+    for (int k = 0; k < TruthGrid::kPoints; ++k) out[k] += current_at(phase, theta[k], mains);
+  }
+  // Appends to `key` every number add_truth_currents(phase, mains, .) depends on, so that equal
+  // keys mean equal currents; false when it cannot say (the ground truth is then recomputed
+  // whenever it is asked for).
+  virtual bool truth_key(Phase, const mains_if&, std::vector<double>&) const { return false; }
 };
 
 class plant_if : public virtual sc_core::sc_interface {

@@ -41,13 +41,4 @@ inline void add_rotating_sine(double* out, std::size_t n, double amplitude, doub
                 [=](std::size_t k, double, double im) { out[k] += amplitude * im; });
 }
 
-// c_out[k], s_out[k] = z_k.
-inline void fill_rotating_phasor(double* c_out, double* s_out, std::size_t n, double c0, double s0,
-                                 double cr, double sr) {
-  rotate_phasor(n, c0, s0, cr, sr, [=](std::size_t k, double re, double im) {
-    c_out[k] = re;
-    s_out[k] = im;
-  });
-}
-
 }  // namespace amprig::models

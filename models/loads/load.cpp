@@ -205,4 +205,91 @@ double Load::current_at(Phase phase, double theta_rad, const mains_if& mains) co
   return static_cast<double>(copies) * waveform_at(theta_rad, mains.load_ratio(phase));
 }
 
+void Load::append_config_key(std::vector<double>& key) const {
+  const LoadConfig& c = m_config;
+  key.insert(key.end(),
+             {c.current_a, c.power_factor, c.leading ? 1.0 : 0.0, c.line_to_line ? 1.0 : 0.0,
+              static_cast<double>(c.waveform), static_cast<double>(c.phases.size()),
+              static_cast<double>(c.harmonics.size())});
+  for (Phase p : c.phases) key.push_back(p);
+  for (const Harmonic& h : c.harmonics) {
+    key.insert(key.end(), {static_cast<double>(h.order), h.percent, h.phase_deg});
+  }
+}
+
+bool Load::truth_key(Phase phase, const mains_if& mains, std::vector<double>& key) const {
+  // Everything current_at(phase, ., mains) reads.
+  key.push_back(phase);
+  append_config_key(key);
+  for (int p = 0; p < kPhases; ++p) {
+    key.push_back(mains.present(static_cast<Phase>(p)) ? 1.0 : 0.0);
+    key.push_back(mains.angle_offset_rad(static_cast<Phase>(p)));
+  }
+  const std::complex<double> ratio = mains.load_ratio(phase);
+  key.insert(key.end(), {ratio.real(), ratio.imag()});
+  return true;
+}
+
+void Load::truth_waveform(std::complex<double> ratio, double* out) const {
+  // waveform_at's expressions, with what does not depend on the angle worked out once.
+  const double* theta = TruthGrid::get().theta();
+  const double shift_rad = std::arg(ratio);
+  const double displacement = displacement_rad(m_config);
+  const double scale = std::abs(ratio);
+  if (m_config.waveform == LoadWaveform::half_wave_rectified) {
+    const double peak_a = scale * 2 * m_config.current_a;
+    for (int k = 0; k < TruthGrid::kPoints; ++k) {
+      const double x_rad = theta[k] + shift_rad - displacement;
+      out[k] = peak_a * std::max(0.0, std::sin(x_rad));
+    }
+    return;
+  }
+  const double gain_a = scale * kSqrt2 * fundamental_rms_a(m_config);
+  for (int k = 0; k < TruthGrid::kPoints; ++k) {
+    const double x_rad = theta[k] + shift_rad - displacement;
+    double wave = std::sin(x_rad);
+    for (const Harmonic& h : m_config.harmonics) {
+      wave += h.percent / 100 * std::sin(h.order * x_rad + h.phase_deg * (kPi / 180));
+    }
+    out[k] = gain_a * wave;
+  }
+}
+
+void Load::add_truth_currents(Phase phase, const mains_if& mains, double* out) const {
+  std::vector<double> key;
+  if (m_config.line_to_line) {
+    truth_key(phase, mains, key);
+    // current_at itself, point by point, per phase.
+    TruthCache& cache = m_truth_line[phase];
+    if (cache.current.empty() || key != cache.key) {
+      cache.current.resize(TruthGrid::kPoints);
+      const double* theta = TruthGrid::get().theta();
+      for (int k = 0; k < TruthGrid::kPoints; ++k) {
+        cache.current[k] = current_at(phase, theta[k], mains);
+      }
+      cache.key = std::move(key);
+    }
+    for (int k = 0; k < TruthGrid::kPoints; ++k) out[k] += cache.current[k];
+    return;
+  }
+  // current_at: 0 on a lost phase or one the load is not on (adding 0 changes no sum), else
+  // copies * waveform_at(theta, load_ratio).
+  if (!mains.present(phase)) return;
+  const auto copies = std::count(m_config.phases.begin(), m_config.phases.end(), phase);
+  if (copies == 0) return;
+  // The waveform depends on the configuration and the ratio, not on the phase.
+  const std::complex<double> ratio = mains.load_ratio(phase);
+  append_config_key(key);
+  key.insert(key.end(), {ratio.real(), ratio.imag()});
+  TruthCache& cache = m_truth_waveform;
+  if (cache.current.empty() || key != cache.key) {
+    cache.current.resize(TruthGrid::kPoints);
+    truth_waveform(ratio, cache.current.data());
+    cache.key = std::move(key);
+  }
+  const double count = static_cast<double>(copies);
+  const double* wave = cache.current.data();
+  for (int k = 0; k < TruthGrid::kPoints; ++k) out[k] += count * wave[k];
+}
+
 }  // namespace amprig::models

@@ -2,6 +2,7 @@
 // A household load: draws a set RMS current at a power factor from one phase,
 // from all three (balanced) or between two lines, optionally with harmonics or
 // as a half-wave rectifier.
+#include <array>
 #include <cstddef>
 #include <string>
 #include <systemc>
@@ -49,6 +50,10 @@ class Load : public sc_core::sc_module, public current_source_if {
 
   void add_current(const MainsBlock& mains, CurrentBlock& out) override;
   double current_at(Phase phase, double theta_rad, const mains_if& mains) const override;
+  // current_at over the truth grid: the load's waveform is computed once and kept until the load
+  // or what it reads of the mains changes.
+  void add_truth_currents(Phase phase, const mains_if& mains, double* out) const override;
+  bool truth_key(Phase phase, const mains_if& mains, std::vector<double>& key) const override;
   std::complex<double> neutral_load_a(Phase phase) const override;
 
  private:
@@ -60,10 +65,24 @@ class Load : public sc_core::sc_module, public current_source_if {
   // The closed-form waveform at reference angle ref_rad.
   double waveform_at(double ref_rad, std::complex<double> ratio) const;
 
+  // The configuration's numbers, for the truth caches' keys.
+  void append_config_key(std::vector<double>& key) const;
+  // waveform_at(theta_k, ratio) at every point of the truth grid, bit for bit.
+  void truth_waveform(std::complex<double> ratio, double* out) const;
+
+  struct TruthCache {
+    std::vector<double> key;  // what `current` was computed from
+    std::vector<double> current;
+  };
+
   LoadConfig m_config;
   // u_ab's unit phasor for a line-to-line load, per sample of the block.
   SampleArray m_ref_cos{};
   SampleArray m_ref_sin{};
+  // The waveform for a load to the neutral (one for every phase while they share a load ratio),
+  // and per phase for a line-to-line load.
+  mutable TruthCache m_truth_waveform;
+  mutable std::array<TruthCache, kPhases> m_truth_line;
 };
 
 }  // namespace amprig::models

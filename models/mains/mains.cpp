@@ -17,6 +17,20 @@ constexpr double kSqrt3 = 1.73205080756887729353;
 constexpr double kMinFrequencyHz = 45;
 constexpr double kMaxFrequencyHz = 65;
 
+// truth_shape's cache holds this many: offset 0 and the IT line-to-line offsets.
+constexpr std::size_t kTruthShapes = 4;
+
+bool same_harmonics(const std::vector<Harmonic>& a, const std::vector<Harmonic>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i].order != b[i].order || a[i].percent != b[i].percent ||
+        a[i].phase_deg != b[i].phase_deg) {
+      return false;
+    }
+  }
+  return true;
+}
+
 double wrap_angle(double theta_rad) {
   theta_rad = std::fmod(theta_rad, kTwoPi);
   return theta_rad < 0 ? theta_rad + kTwoPi : theta_rad;
@@ -148,9 +162,13 @@ const MainsBlock& Mains::block(const BlockTime& time) {
     double* s_out = m_block.sin_theta[p].data();
     double* v_out = m_block.v[p].data();
     const double peak_v = amplitude_v(phase);
-    fill_rotating_phasor(c_out, s_out, n, std::cos(theta0_rad), std::sin(theta0_rad),
-                         std::cos(dtheta_rad), std::sin(dtheta_rad));
-    for (std::size_t k = 0; k < n; ++k) v_out[k] = peak_v * s_out[k];
+    // The fundamental's samples in the same pass.
+    rotate_phasor(n, std::cos(theta0_rad), std::sin(theta0_rad), std::cos(dtheta_rad),
+                  std::sin(dtheta_rad), [=](std::size_t k, double re, double im) {
+                    c_out[k] = re;
+                    s_out[k] = im;
+                    v_out[k] = peak_v * im;
+                  });
     if (!live) continue;
     for (const Harmonic& h : m_config.harmonics) {
       const double phi0_rad = h.order * theta0_rad + h.phase_deg * (kPi / 180.0);
@@ -176,6 +194,55 @@ double Mains::voltage_at(Phase phase, double theta_rad) const {
     v += h.percent / 100.0 * std::sin(h.order * theta_rad + h.phase_deg * (kPi / 180.0));
   }
   return amplitude_v(phase) * v;
+}
+
+const double* Mains::truth_shape(double offset_rad) const {
+  for (const TruthShape& cached : m_truth_shapes) {
+    if (cached.offset_rad == offset_rad && same_harmonics(cached.harmonics, m_config.harmonics)) {
+      return cached.shape.data();
+    }
+  }
+  if (m_truth_shapes.size() >= kTruthShapes) m_truth_shapes.erase(m_truth_shapes.begin());
+  TruthShape entry;
+  entry.offset_rad = offset_rad;
+  entry.harmonics = m_config.harmonics;
+  entry.shape.resize(TruthGrid::kPoints);
+  const double* theta = TruthGrid::get().theta();
+  for (int k = 0; k < TruthGrid::kPoints; ++k) {
+    // voltage_at's expression, term by term.
+    const double theta_rad = theta[k] + offset_rad;
+    double v = std::sin(theta_rad);
+    for (const Harmonic& h : m_config.harmonics) {
+      v += h.percent / 100.0 * std::sin(h.order * theta_rad + h.phase_deg * (kPi / 180.0));
+    }
+    entry.shape[k] = v;
+  }
+  m_truth_shapes.push_back(std::move(entry));
+  return m_truth_shapes.back().shape.data();
+}
+
+void Mains::truth_voltages(Phase phase, double offset_rad, double* out) const {
+  if (!present(phase)) {
+    std::fill(out, out + TruthGrid::kPoints, 0.0);
+    return;
+  }
+  const double* shape = truth_shape(offset_rad);
+  const double amplitude = amplitude_v(phase);
+  for (int k = 0; k < TruthGrid::kPoints; ++k) out[k] = amplitude * shape[k];
+}
+
+bool Mains::truth_key(Phase phase, double offset_rad, std::vector<double>& key) const {
+  // What truth_voltages reads: presence, amplitude, the shape's offset and harmonics.
+  if (!present(phase)) {
+    key.push_back(0);
+    return true;
+  }
+  key.insert(key.end(),
+             {1.0, amplitude_v(phase), offset_rad, static_cast<double>(m_config.harmonics.size())});
+  for (const Harmonic& h : m_config.harmonics) {
+    key.insert(key.end(), {static_cast<double>(h.order), h.percent, h.phase_deg});
+  }
+  return true;
 }
 
 }  // namespace amprig::models

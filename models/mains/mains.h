@@ -54,6 +54,8 @@ class Mains : public sc_core::sc_module, public mains_if {
   const MainsBlock& block(const BlockTime& time) override;
   double frequency_hz() const override { return m_config.frequency_hz; }
   double voltage_at(Phase phase, double theta_rad) const override;
+  void truth_voltages(Phase phase, double offset_rad, double* out) const override;
+  bool truth_key(Phase phase, double offset_rad, std::vector<double>& key) const override;
   // A phase is there unless lost upstream or interrupted (its level, or the
   // common level, at 0): loads, inverters and chargers draw nothing from it.
   bool present(Phase phase) const override {
@@ -71,6 +73,15 @@ class Mains : public sc_core::sc_module, public mains_if {
  private:
   // Peak of the fundamental of `phase`'s (star) voltage, 0 when lost.
   double amplitude_v(Phase phase) const;
+  // voltage_at's waveform per unit of amplitude, sin(theta) plus the harmonics, at the truth
+  // grid's points shifted by offset_rad: computed once per offset and set of harmonics.
+  const double* truth_shape(double offset_rad) const;
+
+  struct TruthShape {
+    double offset_rad = 0;
+    std::vector<Harmonic> harmonics;
+    std::vector<double> shape;
+  };
 
   MainsConfig m_config;
   MainsBlock m_block;
@@ -81,6 +92,8 @@ class Mains : public sc_core::sc_module, public mains_if {
   double m_drift_from_s = 0;       // the time up to which the frequency has drifted
   double m_drift_hz_per_s = 0;     // the rate in force since then
   double m_frequency_hz = 0;       // the frequency of the last block
+  // truth_shape's cache: a phase's own angles, and on IT the next phase's.
+  mutable std::vector<TruthShape> m_truth_shapes;
 };
 
 }  // namespace amprig::models

@@ -8,10 +8,8 @@ namespace amprig::models {
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
-// Points per fundamental period for the ground truth. The waveforms are
-// periodic, so the rectangle rule is spectrally accurate for smooth ones; a
-// half-wave rectifier's kink still converges as 1/N^2.
-constexpr int kTruthPoints = 4096;
+// Points per fundamental period for the ground truth (common/truth_grid.h).
+constexpr int kTruthPoints = TruthGrid::kPoints;
 constexpr double kSqrt2 = 1.41421356237309504880;
 // Points per period for the phasors of the star point: the sum of
 // sin(h theta + psi) e^{-j theta} over N uniform points vanishes unless h +- 1
@@ -180,7 +178,7 @@ const CurrentBlock& ConnectionPoint::currents(const BlockTime& time) {
   return m_currents;
 }
 
-PhaseTruth ConnectionPoint::truth(Phase phase) const {
+const PhaseTruth& ConnectionPoint::compute_truth(Phase phase, bool full) const {
   const mains_if& supply = *mains[0];
   const bool floats = neutral_floats();
   const NeutralState state = floats ? neutral_state() : NeutralState{};
@@ -193,26 +191,77 @@ PhaseTruth ConnectionPoint::truth(Phase phase) const {
   const bool it = grid.network() == Network::it;
   const Phase next = static_cast<Phase>((phase + 1) % kPhases);
   const double next_offset_rad = grid.angle_offset_rad(next) - grid.angle_offset_rad(phase);
+
+  // The same inputs as last time give the same truth: scenarios read it at every check, and
+  // the balancing every cycle, mostly while nothing has changed. The key is every number the
+  // waveforms below depend on (none with the neutral lost: the star point moves with them all).
+  TruthMemo& memo = m_truth_memo[phase];
+  std::vector<double>& key = m_truth_key;
+  key.clear();
+  bool keyed = !floats && grid.truth_key(phase, 0.0, key);
+  if (keyed && it) {
+    key.push_back(1);
+    keyed = grid.truth_key(next, next_offset_rad, key);
+  }
+  for (int s = 0; keyed && s < sources.size(); ++s) {
+    keyed = sources[s]->truth_key(phase, grid, key);
+  }
+  if (keyed && memo.keyed && key == memo.key) {
+    if (memo.full || !full) return memo.truth;
+  } else {
+    memo.keyed = keyed;
+    memo.full = false;
+    memo.key.swap(key);
+  }
+
+  // The waveforms over one period, each model's closed form on the truth grid: the voltage, the
+  // sum of the sources' currents (added in the sources' order, as point by point), and on IT the
+  // next phase's voltage.
+  constexpr int n = TruthGrid::kPoints;
+  if (m_truth_v.empty()) {
+    m_truth_v.resize(n);
+    m_truth_i.resize(n);
+    m_truth_next_v.resize(n);
+  }
+  double* v_k = m_truth_v.data();
+  double* i_k = m_truth_i.data();
+  double* next_v_k = m_truth_next_v.data();
+  grid.truth_voltages(phase, 0.0, v_k);
+  std::fill(i_k, i_k + n, 0.0);
+  for (int s = 0; s < sources.size(); ++s) sources[s]->add_truth_currents(phase, grid, i_k);
+  PhaseTruth& t = memo.truth;
+  if (!full) {
+    // The current's RMS and the active power: their own sums, as in the full pass below.
+    double i_sq = 0, vi = 0;
+    for (int k = 0; k < n; ++k) {
+      i_sq += i_k[k] * i_k[k];
+      vi += v_k[k] * i_k[k];
+    }
+    t = PhaseTruth{};
+    t.current_a = std::sqrt(i_sq / kTruthPoints);
+    t.power_w = vi / kTruthPoints;
+    return t;
+  }
+  if (it) grid.truth_voltages(next, next_offset_rad, next_v_k);
+  const double* sin_k = TruthGrid::get().sin();
+  const double* cos_k = TruthGrid::get().cos();
   double v_sq = 0, u_sq = 0, i_sq = 0, vi = 0;
   std::complex<double> v1, i1;  // fundamental Fourier sums, sin-referenced
-  for (int k = 0; k < kTruthPoints; ++k) {
-    const double theta_rad = 2 * kPi * k / kTruthPoints;
-    const double v = grid.voltage_at(phase, theta_rad);
-    double i = 0;
-    for (int s = 0; s < sources.size(); ++s) i += sources[s]->current_at(phase, theta_rad, grid);
+  for (int k = 0; k < n; ++k) {
+    const double v = v_k[k];
+    const double i = i_k[k];
     v_sq += v * v;
     i_sq += i * i;
     vi += v * i;
     if (it) {
-      const double u = v - grid.voltage_at(next, theta_rad + next_offset_rad);
+      const double u = v - next_v_k[k];
       u_sq += u * u;
     }
     // x(theta) = Im(X e^{j theta}) for X = (2/N) * sum x * e^{-j theta} * j.
-    const std::complex<double> e(std::sin(theta_rad), std::cos(theta_rad));
+    const std::complex<double> e(sin_k[k], cos_k[k]);
     v1 += v * e;
     i1 += i * e;
   }
-  PhaseTruth t;
   const double star_v = std::sqrt(v_sq / kTruthPoints);
   t.voltage_v = it ? std::sqrt(u_sq / kTruthPoints) : star_v;
   t.current_a = std::sqrt(i_sq / kTruthPoints);
@@ -224,8 +273,16 @@ PhaseTruth ConnectionPoint::truth(Phase phase) const {
       (2.0 / kTruthPoints) * v1 * std::conj((2.0 / kTruthPoints) * i1) / 2.0;
   t.reactive_var = s1.imag();
   t.power_factor = t.apparent_va > 1e-9 ? t.power_w / t.apparent_va : 0;
+  memo.full = true;
   return t;
 }
+
+ConnectionPoint::CurrentTruth ConnectionPoint::truth_current(Phase phase) const {
+  const PhaseTruth& t = compute_truth(phase, false);
+  return CurrentTruth{t.current_a, t.power_w};
+}
+
+PhaseTruth ConnectionPoint::truth(Phase phase) const { return compute_truth(phase, true); }
 
 double ConnectionPoint::frequency_hz() const { return mains->frequency_hz(); }
 

@@ -20,6 +20,7 @@
 #include <array>
 #include <complex>
 #include <systemc>
+#include <vector>
 
 #include "common/interfaces.h"
 #include "fuse/main_fuse.h"
@@ -46,6 +47,13 @@ class ConnectionPoint : public sc_core::sc_module, public plant_if {
   // meter reports it; power, reactive power, apparent power and power factor
   // are against the phase's star voltage, so the phases sum to the total.
   PhaseTruth truth(Phase phase) const override;
+  // truth()'s current_a and power_w alone, bit for bit, without the sums the rest needs (the
+  // balancing's checks ask for no more, every cycle, while the plant keeps changing).
+  struct CurrentTruth {
+    double current_a = 0;
+    double power_w = 0;
+  };
+  CurrentTruth truth_current(Phase phase) const;
   double frequency_hz() const override;
   // Energy through the connection point since t = 0, from the sampled (star,
   // on IT) voltages and currents of every block (each block's net energy counts as import or
@@ -74,6 +82,8 @@ class ConnectionPoint : public sc_core::sc_module, public plant_if {
   };
   NeutralState neutral_state() const;
   bool neutral_floats() const;
+  // truth(), or with `full` false only its current_a and power_w; memoised per phase.
+  const PhaseTruth& compute_truth(Phase phase, bool full) const;
 
   MainsBlock m_building;  // voltages() with the neutral lost
   bool m_have_building = false;
@@ -85,6 +95,19 @@ class ConnectionPoint : public sc_core::sc_module, public plant_if {
   MainFuse* m_fuse = nullptr;
   double m_import_j[kPhases]{};
   double m_export_j[kPhases]{};
+  // truth()'s waveforms over the truth grid: voltage, current, the next phase's voltage (IT).
+  mutable std::vector<double> m_truth_v;
+  mutable std::vector<double> m_truth_i;
+  mutable std::vector<double> m_truth_next_v;
+  // The last truth per phase and the key of its inputs (compute_truth()).
+  struct TruthMemo {
+    bool keyed = false;  // `key` describes `truth`'s inputs
+    bool full = false;   // every field of `truth` is set, not only current_a and power_w
+    std::vector<double> key;
+    PhaseTruth truth;
+  };
+  mutable std::array<TruthMemo, kPhases> m_truth_memo;
+  mutable std::vector<double> m_truth_key;  // scratch, kept for its capacity
 };
 
 }  // namespace amprig::models

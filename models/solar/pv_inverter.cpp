@@ -187,19 +187,32 @@ void PvInverter::sense_voltages(const MainsBlock& mains) {
       sensing.period = static_cast<std::size_t>(
           std::lround(std::clamp(period, 1.0, static_cast<double>(capacity))));
     }
-    for (std::size_t k = 0; k < n; ++k) {
-      sensing.vs[sensing.next] = v[k] * s[k];
-      sensing.ss[sensing.next] = s[k] * s[k];
-      sensing.next = sensing.next + 1 == capacity ? 0 : sensing.next + 1;
+    // The ring is filled and summed in runs of contiguous slots, with no wrap test per sample.
+    double* ring_vs = sensing.vs.data();
+    double* ring_ss = sensing.ss.data();
+    for (std::size_t k = 0; k < n;) {
+      const std::size_t run = std::min(n - k, capacity - sensing.next);
+      for (std::size_t r = 0; r < run; ++r, ++k) {
+        ring_vs[sensing.next + r] = v[k] * s[k];
+        ring_ss[sensing.next + r] = s[k] * s[k];
+      }
+      sensing.next = sensing.next + run == capacity ? 0 : sensing.next + run;
     }
     sensing.count = std::min(sensing.count + n, capacity);
     const std::size_t window =
         sensing.period > 0 ? std::min(sensing.period, sensing.count) : sensing.count;
+    // Newest first: back from the slot before `next`, then on from the ring's end.
     double vs = 0, ss = 0;
-    for (std::size_t k = 1; k <= window; ++k) {
-      const std::size_t j = (sensing.next + capacity - k) % capacity;
-      vs += sensing.vs[j];
-      ss += sensing.ss[j];
+    const std::size_t recent = std::min(window, sensing.next);
+    for (std::size_t j = sensing.next; j > sensing.next - recent;) {
+      --j;
+      vs += ring_vs[j];
+      ss += ring_ss[j];
+    }
+    for (std::size_t j = capacity; j > capacity - (window - recent);) {
+      --j;
+      vs += ring_vs[j];
+      ss += ring_ss[j];
     }
     // Too little to tell: keep the previous estimate (0 before the first).
     if (ss >= kMinSineWeight * static_cast<double>(window)) m_voltage_v[p] = vs / ss / kSqrt2;
@@ -253,6 +266,35 @@ double PvInverter::current_at(Phase phase, double theta_rad, const mains_if& mai
   // Closed form with std::sin: independent of the block path's phasor arrays.
   return -kSqrt2 * share *
          (output_w * std::sin(theta_rad) + m_config.reactive_var * std::cos(theta_rad)) / v;
+}
+
+void PvInverter::add_truth_currents(Phase phase, const mains_if& mains, double* out) const {
+  // current_at's expression with the grid's sines and cosines; what does not depend on the
+  // angle is worked out once.
+  if (!mains.present(phase)) return;
+  if (std::find(m_config.phases.begin(), m_config.phases.end(), phase) == m_config.phases.end()) {
+    return;
+  }
+  const double v = m_have_block ? m_voltage_v[phase] : fundamental_rms_v(mains, phase);
+  if (!(v >= kMinGridVoltageV)) return;
+  const double output_w =
+      m_have_block ? m_output_w : power_at(sc_core::sc_time_stamp().to_seconds());
+  const double share = 1.0 / static_cast<double>(m_config.phases.size());
+  const double gain = -kSqrt2 * share;
+  const double var = m_config.reactive_var;
+  const double* s = TruthGrid::get().sin();
+  const double* c = TruthGrid::get().cos();
+  for (int k = 0; k < TruthGrid::kPoints; ++k) out[k] += gain * (output_w * s[k] + var * c[k]) / v;
+}
+
+bool PvInverter::truth_key(Phase phase, const mains_if& mains, std::vector<double>& key) const {
+  if (!m_have_block) return false;
+  const bool ours =
+      std::find(m_config.phases.begin(), m_config.phases.end(), phase) != m_config.phases.end();
+  key.insert(key.end(),
+             {mains.present(phase) ? 1.0 : 0.0, ours ? 1.0 : 0.0, m_voltage_v[phase], m_output_w,
+              m_config.reactive_var, static_cast<double>(m_config.phases.size())});
+  return true;
 }
 
 }  // namespace amprig::models

@@ -64,6 +64,9 @@ class PvInverter : public sc_core::sc_module, public current_source_if {
   // Steady state at the present output: the current into the building (negative
   // when feeding in) at voltage angle theta.
   double current_at(Phase phase, double theta_rad, const mains_if& mains) const override;
+  void add_truth_currents(Phase phase, const mains_if& mains, double* out) const override;
+  // Before the first block the output depends on the time and on the mains' waveform: no key.
+  bool truth_key(Phase phase, const mains_if& mains, std::vector<double>& key) const override;
 
  private:
   // The voltage sensing of one phase: v*sin(theta) and sin^2(theta) of the

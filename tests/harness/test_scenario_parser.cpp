@@ -254,6 +254,54 @@ plant:
   check_error("device: { network: TT }\n", 1, "device.network", "expected TN or IT");
 }
 
+BOOST_AUTO_TEST_CASE(the_rtl_adc_and_the_rates_it_can_make) {
+  TempFile file("rtl.yaml",
+                "device:\n  adc: rtl\n  sample_rate_hz: 8000\n"
+                "plant:\n  adc: { modulator_clock_hz: 2048000 }\n");
+  const Scenario s = load_scenario(file.path());
+  BOOST_TEST(s.device.adc == "rtl");
+  BOOST_TEST(s.rtl_adc.modulator_clock_hz == 2'048'000u);
+  BOOST_TEST(load_scenario(TempFile("plain.yaml", "seed: 2\n").path()).device.adc == "behavioural");
+
+  // The decimator divides the modulator clock by a whole number: the key that broke it is named.
+  check_error("device:\n  adc: rtl\n  sample_rate_hz: 7000\n", 3, "device.sample_rate_hz",
+              "not a whole multiple of the 7000 Hz sample rate (ratio 146.29)");
+  check_error("device:\n  adc: rtl\n  sample_rate_hz: 7000\n", 3, "device.sample_rate_hz",
+              "the nearest that fit: 6400 Hz (ratio 160) or 8000 Hz (ratio 128)");
+  check_error("device:\n  adc: rtl\nplant:\n  adc: { modulator_clock_hz: 1000000 }\n", 4,
+              "plant.adc.modulator_clock_hz", "1000000 Hz modulator clock is not a whole multiple");
+  check_error(
+      "device:\n  adc: rtl\n  sample_rate_hz: 1000\nplant:\n"
+      "  adc: { modulator_clock_hz: 4096000 }\n",
+      3, "device.sample_rate_hz", "divides by 2 to 1024");
+  check_error("plant:\n  adc: { modulator_clock_hz: 1024000.5 }\n", 2,
+              "plant.adc.modulator_clock_hz", "whole number of Hz");
+  check_error("device:\n  adc: sigma-delta\n", 2, "device.adc", "expected behavioural or rtl");
+  // A behavioural ADC takes any rate.
+  BOOST_TEST(load_scenario(TempFile("odd.yaml", "device: { sample_rate_hz: 7000 }\n").path())
+                 .device.sample_rate_hz == 7000u);
+
+  // amprig run --adc: every scenario decoded afterwards, whatever its own key says, and the
+  // message says where the rtl came from.
+  set_adc_override("rtl");
+  const std::string plain = load_scenario(TempFile("p.yaml", "seed: 2\n").path()).device.adc;
+  const std::string own =
+      load_scenario(TempFile("b.yaml", "device: { adc: behavioural }\n").path()).device.adc;
+  std::string message;
+  try {
+    load_scenario(TempFile("odd.yaml", "device: { sample_rate_hz: 7000 }\n").path());
+  } catch (const ScenarioError& e) {
+    message = e.what();
+  }
+  set_adc_override("");
+  BOOST_TEST(plain == "rtl");
+  BOOST_TEST(own == "rtl");
+  BOOST_TEST(message.find("odd.yaml:1: key 'device.sample_rate_hz'") != std::string::npos, message);
+  BOOST_TEST(message.find("(device.adc is rtl from the command line's --adc)") != std::string::npos,
+             message);
+  BOOST_TEST(load_scenario(TempFile("p.yaml", "seed: 2\n").path()).device.adc == "behavioural");
+}
+
 BOOST_AUTO_TEST_CASE(a_missing_file_is_an_error_not_a_crash) {
   try {
     load_scenario("/nonexistent/scenario.yaml");

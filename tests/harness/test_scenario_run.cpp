@@ -48,6 +48,17 @@ BOOST_AUTO_TEST_CASE(a_measurement_scenario_passes_end_to_end) {
   BOOST_TEST(r.sim_s == 1.0);
 }
 
+BOOST_AUTO_TEST_CASE(a_measurement_scenario_passes_on_the_rtl_adc) {
+  // The same expectations as above on the delta-sigma modulators and the verilated decimator.
+  std::string text = kMeasure;
+  text += "      device.adc: rtl\n      adc.clipped_samples: 0\ndevice: { adc: rtl }\n";
+  TempFile file("measure_rtl.yaml", text);
+  const auto r = run_one(file);
+  BOOST_TEST_INFO(r.error << r.output);
+  BOOST_TEST(to_string(r.outcome) == std::string("PASS"));
+  BOOST_TEST(r.expectations == 5);
+}
+
 BOOST_AUTO_TEST_CASE(a_broken_expectation_names_signal_expected_actual_time_file_and_line) {
   TempFile file("broken.yaml", R"(scenario: broken
 plant:

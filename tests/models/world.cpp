@@ -1,5 +1,6 @@
 #include "world.h"
 
+#include <initializer_list>
 #include <stdexcept>
 
 namespace amprig::models::test {
@@ -413,7 +414,18 @@ World::World()
       mains_ev("mains_ev", mains_config()),
       mains_ev_cp("mains_ev_cp", mains_config()),
       ev_cp("ev_cp", rotated(single_phase_car(charger_config("cp", 10)), {L2, L3, L1})),
-      cp_ev("cp_ev") {
+      cp_ev("cp_ev"),
+      mains_truth("mains_truth", harmonic_mains()),
+      mains_truth_it("mains_truth_it", it_mains()),
+      truth_lag("truth_lag", load_config("truth_lag", {L1}, 10, 0.8)),
+      truth_three("truth_three",
+                  with_harmonics(load_config("truth_three", {L1, L2, L3}, 4, 0.9, true),
+                                 {{3, 30, 0}, {5, 10, 45}})),
+      truth_ll("truth_ll", line_to_line(load_config("truth_ll", {L1, L2}, 8, 0.85))),
+      truth_car("truth_car", charger_config("truth", 10)),
+      truth_pv("truth_pv", solar_config({L1, L2, L3}, 3000, 500)),
+      cp_truth("cp_truth"),
+      cp_truth_it("cp_truth_it") {
   cp.mains.bind(mains_cp.out);
   cp.sources.bind(cp_a.out);
   cp.sources.bind(cp_b.out);
@@ -438,6 +450,13 @@ World::World()
   }
   cp_ev.mains.bind(mains_ev_cp.out);
   cp_ev.sources.bind(ev_cp.out);
+  cp_truth.mains.bind(mains_truth.out);
+  for (current_source_if* source :
+       std::initializer_list<current_source_if*>{&truth_lag, &truth_three, &truth_car, &truth_pv}) {
+    cp_truth.sources.bind(*source);
+  }
+  cp_truth_it.mains.bind(mains_truth_it.out);
+  cp_truth_it.sources.bind(truth_ll.out);
   try {
     Charger invalid("ev_invalid", rotated(charger_config("invalid"), {L1, L1, L3}));
   } catch (const std::invalid_argument& e) {

@@ -179,6 +179,15 @@ struct World {
   Charger ev_cp;
   ConnectionPoint cp_ev;
   std::string charger_invalid_message;
+  // The ground truth's fast path against its closed form (truth_test.cpp), on plants of their
+  // own that those tests change: on 230 V TN with a 5th harmonic, a lagging load on L1, a
+  // leading three-phase one with harmonics, a charging car and a PV inverter (cp_truth); on
+  // 400 V IT, a line-to-line load (cp_truth_it).
+  Mains mains_truth, mains_truth_it;
+  Load truth_lag, truth_three, truth_ll;
+  Charger truth_car;
+  PvInverter truth_pv;
+  ConnectionPoint cp_truth, cp_truth_it;
   FaultBenches faults;
 
   World();

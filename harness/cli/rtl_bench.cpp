@@ -25,8 +25,9 @@ using namespace amprig;
 
 constexpr const char* kUsage = R"(usage: amprig-rtl-bench [options]
 
-The real-time factor of the reference rig (ag63, 3 voltages + 3 currents at 6400 Hz, the
-firmware metering every window, two loads, on one core) with the behavioural ADC and with the
+The real-time factor of amprig bench's reference rig (scenarios/bench/reference.yaml: ag63,
+3 voltages + 3 currents at 6400 Hz, the firmware, the load balancer and one charger, two loads,
+on one core) with the behavioural ADC and with the
 RTL ADC (delta-sigma modulators at 1.024 MHz into the verilated sinc3 decimator) in its two
 co-simulation styles, and the cost of one modulator clock in the parts. Each rig runs in a
 process of its own.
@@ -50,21 +51,9 @@ double cpu_seconds() {
   return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
 }
 
-// The reference rig of `amprig bench`.
+// The reference rig of `amprig bench` (scenarios/bench/reference.yaml) on the chosen ADC.
 Scenario reference_scenario(const std::string& adc, bool clock_per_activation) {
-  Scenario s = default_scenario(fw::Variant::ag63);
-  s.id = "rtl-bench-reference";
-  models::LoadConfig base;
-  base.name = "house";
-  base.phases = {models::L1, models::L2, models::L3};
-  base.current_a = 10;
-  base.power_factor = 0.95;
-  s.loads.push_back(base);
-  models::LoadConfig oven;
-  oven.name = "oven";
-  oven.phases = {models::L1};
-  oven.current_a = 8;
-  s.loads.push_back(oven);
+  Scenario s = load_scenario(AMPRIG_SOURCE_DIR "/scenarios/bench/reference.yaml");
   s.device.adc = adc;
   s.rtl_adc.clock_per_activation = clock_per_activation;
   return s;
@@ -180,7 +169,9 @@ int sc_main(int argc, char* argv[]) {
     std::fprintf(stderr, "amprig-rtl-bench: durations must be positive\n");
     return 2;
   }
-  std::printf("reference rig (ag63, 3 V + 3 I at 6400 Hz, firmware metering, 2 loads), one core\n");
+  std::printf(
+      "reference rig (scenarios/bench/reference.yaml: ag63, 3 V + 3 I at 6400 Hz, firmware, "
+      "balancer, 1 charger, 2 loads), one core\n");
   std::printf("  %-40s %9s %11s %11s %11s %9s\n", "", "simulated", "wall", "CPU", "real time",
               "ns/clock");
   const Figures behavioural = run_rig("behavioural", false, duration_s);

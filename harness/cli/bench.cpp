@@ -13,6 +13,7 @@
 
 #include "bench/child_process.h"
 #include "bench/plain_loop.h"
+#include "report/json_text.h"
 #include "rig/rig.h"
 #include "rig/sim_log.h"
 #include "sweep/runner.h"
@@ -172,13 +173,11 @@ void print_series(const char* what, const Series& s, const std::string& target) 
               s.slowest_factor(), s.factor(), s.cpu_factor(), target.c_str());
 }
 
-// JSON, by hand: a handful of numbers and strings in nested objects.
+// JSON, by hand: a handful of numbers and strings in nested objects. Numbers in 17 digits, so
+// that figures compared between commits are the doubles measured.
 class Json {
  public:
-  Json() {
-    m_out.precision(8);
-    m_first.push_back(true);
-  }
+  Json() { m_first.push_back(true); }
   void open(const std::string& key) {
     field(key) << "{";
     m_first.push_back(true);
@@ -187,12 +186,12 @@ class Json {
     m_first.pop_back();
     m_out << "\n" << indent() << "}";
   }
-  void number(const std::string& key, double v) { field(key) << v; }
-  void text(const std::string& key, const std::string& v) { field(key) << quote(v); }
+  void number(const std::string& key, double v) { field(key) << json_number(v); }
+  void text(const std::string& key, const std::string& v) { field(key) << json_quote(v); }
   void boolean(const std::string& key, bool v) { field(key) << (v ? "true" : "false"); }
   void numbers(const std::string& key, const std::vector<double>& v) {
     field(key) << "[";
-    for (std::size_t i = 0; i < v.size(); ++i) m_out << (i ? ", " : "") << v[i];
+    for (std::size_t i = 0; i < v.size(); ++i) m_out << (i ? ", " : "") << json_number(v[i]);
     m_out << "]";
   }
   // A timed configuration: its simulated time, best wall time, every run's, and the factors.
@@ -215,19 +214,11 @@ class Json {
 
  private:
   std::ostream& field(const std::string& key) {
-    m_out << (m_first.back() ? "" : ",") << "\n" << indent() << quote(key) << ": ";
+    m_out << (m_first.back() ? "" : ",") << "\n" << indent() << json_quote(key) << ": ";
     m_first.back() = false;
     return m_out;
   }
   std::string indent() const { return std::string(2 * m_first.size(), ' '); }
-  static std::string quote(const std::string& s) {
-    std::string out = "\"";
-    for (char c : s) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    return out + "\"";
-  }
   std::ostringstream m_out;
   std::vector<bool> m_first;  // per open object: no field written yet
 };

@@ -1,5 +1,7 @@
 #include "sweep/results.h"
 
+#include "report/json_text.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
@@ -15,44 +17,8 @@
 namespace amprig::sweep {
 namespace {
 
-std::string quote(const std::string& s) {
-  std::string out = "\"";
-  for (const char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char escaped[8];
-          std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
-          out += escaped;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
-
-// Exact: a double read back from 17 digits is the same double.
-std::string number(double v) {
-  char text[40];
-  std::snprintf(text, sizeof text, "%.17g", v);
-  return text;
-}
+std::string quote(const std::string& s) { return json_quote(s); }
+std::string number(double v) { return json_number(v); }
 
 const char* outcome_name(ScenarioResult::Outcome outcome) {
   switch (outcome) {

@@ -168,19 +168,31 @@ void Load::add_waveform(const double* c, const double* s, std::size_t n, double 
   }
 }
 
-double Load::waveform_at(double ref_rad, std::complex<double> ratio) const {
+Load::Waveform Load::waveform(std::complex<double> ratio) const {
+  Waveform w;
+  w.shift_rad = std::arg(ratio);
+  w.displacement_rad = displacement_rad(m_config);
+  const double scale = std::abs(ratio);
+  w.half_wave = m_config.waveform == LoadWaveform::half_wave_rectified;
+  w.gain_a = w.half_wave ? scale * 2 * m_config.current_a
+                         : scale * kSqrt2 * fundamental_rms_a(m_config);
+  return w;
+}
+
+double Load::waveform_point(const Waveform& w, double ref_rad) const {
   // Closed form with std::sin: the ground-truth path, deliberately independent
   // of add_current's oscillators.
-  const double x_rad = ref_rad + std::arg(ratio) - displacement_rad(m_config);
-  const double scale = std::abs(ratio);
-  if (m_config.waveform == LoadWaveform::half_wave_rectified) {
-    return scale * 2 * m_config.current_a * std::max(0.0, std::sin(x_rad));
-  }
+  const double x_rad = ref_rad + w.shift_rad - w.displacement_rad;
+  if (w.half_wave) return w.gain_a * std::max(0.0, std::sin(x_rad));
   double wave = std::sin(x_rad);
   for (const Harmonic& h : m_config.harmonics) {
     wave += h.percent / 100 * std::sin(h.order * x_rad + h.phase_deg * (kPi / 180));
   }
-  return scale * kSqrt2 * fundamental_rms_a(m_config) * wave;
+  return w.gain_a * wave;
+}
+
+double Load::waveform_at(double ref_rad, std::complex<double> ratio) const {
+  return waveform_point(waveform(ratio), ref_rad);
 }
 
 double Load::current_at(Phase phase, double theta_rad, const mains_if& mains) const {
@@ -231,32 +243,15 @@ bool Load::truth_key(Phase phase, const mains_if& mains, std::vector<double>& ke
 }
 
 void Load::truth_waveform(std::complex<double> ratio, double* out) const {
-  // waveform_at's expressions, with what does not depend on the angle worked out once.
+  // waveform_at at every point, with what does not depend on the angle worked out once.
+  const Waveform w = waveform(ratio);
   const double* theta = TruthGrid::get().theta();
-  const double shift_rad = std::arg(ratio);
-  const double displacement = displacement_rad(m_config);
-  const double scale = std::abs(ratio);
-  if (m_config.waveform == LoadWaveform::half_wave_rectified) {
-    const double peak_a = scale * 2 * m_config.current_a;
-    for (int k = 0; k < TruthGrid::kPoints; ++k) {
-      const double x_rad = theta[k] + shift_rad - displacement;
-      out[k] = peak_a * std::max(0.0, std::sin(x_rad));
-    }
-    return;
-  }
-  const double gain_a = scale * kSqrt2 * fundamental_rms_a(m_config);
-  for (int k = 0; k < TruthGrid::kPoints; ++k) {
-    const double x_rad = theta[k] + shift_rad - displacement;
-    double wave = std::sin(x_rad);
-    for (const Harmonic& h : m_config.harmonics) {
-      wave += h.percent / 100 * std::sin(h.order * x_rad + h.phase_deg * (kPi / 180));
-    }
-    out[k] = gain_a * wave;
-  }
+  for (int k = 0; k < TruthGrid::kPoints; ++k) out[k] = waveform_point(w, theta[k]);
 }
 
 void Load::add_truth_currents(Phase phase, const mains_if& mains, double* out) const {
-  std::vector<double> key;
+  std::vector<double>& key = m_truth_key;
+  key.clear();
   if (m_config.line_to_line) {
     truth_key(phase, mains, key);
     // current_at itself, point by point, per phase.
@@ -267,7 +262,7 @@ void Load::add_truth_currents(Phase phase, const mains_if& mains, double* out) c
       for (int k = 0; k < TruthGrid::kPoints; ++k) {
         cache.current[k] = current_at(phase, theta[k], mains);
       }
-      cache.key = std::move(key);
+      cache.key.swap(key);
     }
     for (int k = 0; k < TruthGrid::kPoints; ++k) out[k] += cache.current[k];
     return;
@@ -285,7 +280,7 @@ void Load::add_truth_currents(Phase phase, const mains_if& mains, double* out) c
   if (cache.current.empty() || key != cache.key) {
     cache.current.resize(TruthGrid::kPoints);
     truth_waveform(ratio, cache.current.data());
-    cache.key = std::move(key);
+    cache.key.swap(key);
   }
   const double count = static_cast<double>(copies);
   const double* wave = cache.current.data();

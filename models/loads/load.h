@@ -64,6 +64,16 @@ class Load : public sc_core::sc_module, public current_source_if {
                     std::complex<double> ratio, double* i) const;
   // The closed-form waveform at reference angle ref_rad.
   double waveform_at(double ref_rad, std::complex<double> ratio) const;
+  // waveform_at in two parts: what does not depend on the angle, for a load ratio, and the
+  // waveform at one angle from it (the ground truth's grid evaluates the first once).
+  struct Waveform {
+    double shift_rad = 0;         // arg(ratio)
+    double displacement_rad = 0;  // the power factor's angle
+    double gain_a = 0;            // peak of the half wave, or of the fundamental
+    bool half_wave = false;
+  };
+  Waveform waveform(std::complex<double> ratio) const;
+  double waveform_point(const Waveform& w, double ref_rad) const;
 
   // The configuration's numbers, for the truth caches' keys.
   void append_config_key(std::vector<double>& key) const;
@@ -83,6 +93,7 @@ class Load : public sc_core::sc_module, public current_source_if {
   // and per phase for a line-to-line load.
   mutable TruthCache m_truth_waveform;
   mutable std::array<TruthCache, kPhases> m_truth_line;
+  mutable std::vector<double> m_truth_key;  // scratch, kept for its capacity
 };
 
 }  // namespace amprig::models

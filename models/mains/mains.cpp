@@ -187,13 +187,17 @@ const MainsBlock& Mains::block(const BlockTime& time) {
 
 double Mains::voltage_at(Phase phase, double theta_rad) const {
   if (!present(phase)) return 0;
+  return amplitude_v(phase) * shape_at(theta_rad);
+}
+
+double Mains::shape_at(double theta_rad) const {
   // Closed form with std::sin: the ground-truth path, deliberately independent
   // of the block path's oscillators.
   double v = std::sin(theta_rad);
   for (const Harmonic& h : m_config.harmonics) {
     v += h.percent / 100.0 * std::sin(h.order * theta_rad + h.phase_deg * (kPi / 180.0));
   }
-  return amplitude_v(phase) * v;
+  return v;
 }
 
 const double* Mains::truth_shape(double offset_rad) const {
@@ -208,15 +212,7 @@ const double* Mains::truth_shape(double offset_rad) const {
   entry.harmonics = m_config.harmonics;
   entry.shape.resize(TruthGrid::kPoints);
   const double* theta = TruthGrid::get().theta();
-  for (int k = 0; k < TruthGrid::kPoints; ++k) {
-    // voltage_at's expression, term by term.
-    const double theta_rad = theta[k] + offset_rad;
-    double v = std::sin(theta_rad);
-    for (const Harmonic& h : m_config.harmonics) {
-      v += h.percent / 100.0 * std::sin(h.order * theta_rad + h.phase_deg * (kPi / 180.0));
-    }
-    entry.shape[k] = v;
-  }
+  for (int k = 0; k < TruthGrid::kPoints; ++k) entry.shape[k] = shape_at(theta[k] + offset_rad);
   m_truth_shapes.push_back(std::move(entry));
   return m_truth_shapes.back().shape.data();
 }

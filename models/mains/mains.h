@@ -73,8 +73,10 @@ class Mains : public sc_core::sc_module, public mains_if {
  private:
   // Peak of the fundamental of `phase`'s (star) voltage, 0 when lost.
   double amplitude_v(Phase phase) const;
-  // voltage_at's waveform per unit of amplitude, sin(theta) plus the harmonics, at the truth
-  // grid's points shifted by offset_rad: computed once per offset and set of harmonics.
+  // voltage_at's waveform per unit of amplitude: sin(theta) plus the harmonics.
+  double shape_at(double theta_rad) const;
+  // shape_at at the truth grid's points shifted by offset_rad: computed once per offset and set
+  // of harmonics.
   const double* truth_shape(double offset_rad) const;
 
   struct TruthShape {

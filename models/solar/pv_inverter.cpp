@@ -251,36 +251,33 @@ void PvInverter::add_current(const MainsBlock& mains, CurrentBlock& out) {
   }
 }
 
-double PvInverter::current_at(Phase phase, double theta_rad, const mains_if& mains) const {
-  if (!mains.present(phase)) return 0;
+bool PvInverter::steady_output(Phase phase, const mains_if& mains, double& v, double& output_w,
+                               double& gain) const {
+  if (!mains.present(phase)) return false;
   if (std::find(m_config.phases.begin(), m_config.phases.end(), phase) == m_config.phases.end()) {
-    return 0;
+    return false;
   }
   // The output the blocks deliver now: the last block's power and its measure of
   // the grid voltage, so that the ground truth is the current the CTs see.
-  const double v = m_have_block ? m_voltage_v[phase] : fundamental_rms_v(mains, phase);
-  if (!(v >= kMinGridVoltageV)) return 0;
-  const double output_w =
-      m_have_block ? m_output_w : power_at(sc_core::sc_time_stamp().to_seconds());
+  v = m_have_block ? m_voltage_v[phase] : fundamental_rms_v(mains, phase);
+  if (!(v >= kMinGridVoltageV)) return false;
+  output_w = m_have_block ? m_output_w : power_at(sc_core::sc_time_stamp().to_seconds());
   const double share = 1.0 / static_cast<double>(m_config.phases.size());
+  gain = -kSqrt2 * share;
+  return true;
+}
+
+double PvInverter::current_at(Phase phase, double theta_rad, const mains_if& mains) const {
+  double v, output_w, gain;
+  if (!steady_output(phase, mains, v, output_w, gain)) return 0;
   // Closed form with std::sin: independent of the block path's phasor arrays.
-  return -kSqrt2 * share *
-         (output_w * std::sin(theta_rad) + m_config.reactive_var * std::cos(theta_rad)) / v;
+  return gain * (output_w * std::sin(theta_rad) + m_config.reactive_var * std::cos(theta_rad)) / v;
 }
 
 void PvInverter::add_truth_currents(Phase phase, const mains_if& mains, double* out) const {
-  // current_at's expression with the grid's sines and cosines; what does not depend on the
-  // angle is worked out once.
-  if (!mains.present(phase)) return;
-  if (std::find(m_config.phases.begin(), m_config.phases.end(), phase) == m_config.phases.end()) {
-    return;
-  }
-  const double v = m_have_block ? m_voltage_v[phase] : fundamental_rms_v(mains, phase);
-  if (!(v >= kMinGridVoltageV)) return;
-  const double output_w =
-      m_have_block ? m_output_w : power_at(sc_core::sc_time_stamp().to_seconds());
-  const double share = 1.0 / static_cast<double>(m_config.phases.size());
-  const double gain = -kSqrt2 * share;
+  // current_at with the grid's sines and cosines.
+  double v, output_w, gain;
+  if (!steady_output(phase, mains, v, output_w, gain)) return;
   const double var = m_config.reactive_var;
   const double* s = TruthGrid::get().sin();
   const double* c = TruthGrid::get().cos();

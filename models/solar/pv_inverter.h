@@ -69,6 +69,10 @@ class PvInverter : public sc_core::sc_module, public current_source_if {
   bool truth_key(Phase phase, const mains_if& mains, std::vector<double>& key) const override;
 
  private:
+  // What current_at's closed form needs for `phase`: the grid voltage the inverter measures, its
+  // output and the phase's share of it as -sqrt(2) / phases; false when it draws nothing there.
+  bool steady_output(Phase phase, const mains_if& mains, double& v, double& output_w,
+                     double& gain) const;
   // The voltage sensing of one phase: v*sin(theta) and sin^2(theta) of the
   // latest samples, a ring holding at least one period.
   struct Sensing {

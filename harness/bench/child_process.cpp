@@ -1,6 +1,7 @@
 #include "bench/child_process.h"
 
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -102,6 +103,12 @@ ChildOutcome run_in_child(const std::function<std::vector<double>()>& work) {
   }
   outcome.lines.clear();
   return outcome;
+}
+
+double process_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
 }  // namespace amprig

@@ -19,5 +19,8 @@ struct ChildOutcome {
 ChildOutcome run_in_child(const std::function<std::vector<double>()>& work);
 // The same for lines of text (none may contain a newline).
 ChildOutcome run_lines_in_child(const std::function<std::vector<std::string>()>& work);
+// The CPU time this process has used, in seconds (what a timed run costs without the machine's
+// other load).
+double process_cpu_seconds();
 
 }  // namespace amprig

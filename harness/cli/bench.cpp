@@ -1,7 +1,5 @@
 #include "cli/bench.h"
 
-#include <time.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -30,12 +28,6 @@ constexpr double kSolarDayS = 24 * 3600.0;
 constexpr int kScaleChargers[] = {1, 10, 50};
 constexpr unsigned kScaleRatesHz[] = {12800, 25600};
 
-double cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
 // What a timed child sends back: wall and CPU seconds of the simulation alone (not the
 // elaboration), then the run's end state (bench_snapshot), so that runs can be compared.
 std::vector<double> timed(double wall_s, double cpu_s, const BenchSnapshot& state) {
@@ -47,12 +39,12 @@ std::vector<double> timed(double wall_s, double cpu_s, const BenchSnapshot& stat
 std::vector<double> time_rig(const Scenario& scenario, double duration_s) {
   install_systemc_report_handler();
   Rig rig("rig", scenario);
-  const double cpu0 = cpu_seconds();
+  const double cpu0 = process_cpu_seconds();
   const auto start = std::chrono::steady_clock::now();
   sc_core::sc_start(sc_core::sc_time(duration_s, sc_core::SC_SEC));
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const double cpu_s = cpu_seconds() - cpu0;
+  const double cpu_s = process_cpu_seconds() - cpu0;
   if (systemc_problem_count() != 0) throw std::runtime_error("SystemC reported problems");
   return timed(wall_s, cpu_s, bench_snapshot(rig));
 }
@@ -60,12 +52,12 @@ std::vector<double> time_rig(const Scenario& scenario, double duration_s) {
 std::vector<double> time_plain_loop(const Scenario& scenario, double duration_s) {
   install_systemc_report_handler();
   PlainLoop loop("plain", scenario);
-  const double cpu0 = cpu_seconds();
+  const double cpu0 = process_cpu_seconds();
   const auto start = std::chrono::steady_clock::now();
   loop.run(duration_s);
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const double cpu_s = cpu_seconds() - cpu0;
+  const double cpu_s = process_cpu_seconds() - cpu0;
   if (systemc_problem_count() != 0) throw std::runtime_error("SystemC reported problems");
   return timed(wall_s, cpu_s, loop.snapshot());
 }

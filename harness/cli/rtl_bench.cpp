@@ -1,20 +1,18 @@
 // `amprig-rtl-bench`: the real-time factor of the reference rig on the RTL ADC, in both
 // co-simulation styles, against the behavioural ADC; and what one modulator clock costs in the
 // modulators and in the verilated decimator alone. Figures, not a timed test.
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <fstream>
+#include <stdexcept>
 #include <string>
 #include <systemc>
 #include <vector>
 
 #include "adc/rtl/delta_sigma_modulator.h"
 #include "adc/rtl/sinc3_decimator.h"
+#include "bench/child_process.h"
 #include "rig/rig.h"
 #include "rig/sim_log.h"
 #include "scenario/scenario.h"
@@ -45,12 +43,6 @@ struct Figures {
   bool ok = false;
 };
 
-double cpu_seconds() {
-  timespec t{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
-}
-
 // The reference rig of `amprig bench` (scenarios/bench/reference.yaml) on the chosen ADC.
 Scenario reference_scenario(const std::string& adc, bool clock_per_activation) {
   Scenario s = load_scenario(AMPRIG_SOURCE_DIR "/scenarios/bench/reference.yaml");
@@ -61,38 +53,29 @@ Scenario reference_scenario(const std::string& adc, bool clock_per_activation) {
 
 // Runs the reference rig for `duration_s` in a child process and returns what it measured.
 Figures run_rig(const std::string& adc, bool clock_per_activation, double duration_s) {
-  int fds[2];
-  if (pipe(fds) != 0) return {};
-  std::fflush(nullptr);
-  const pid_t pid = fork();
-  if (pid == 0) {
-    close(fds[0]);
-    Figures f;
-    try {
-      install_systemc_report_handler();
-      const Scenario s = reference_scenario(adc, clock_per_activation);
-      Rig rig("rig", s);
-      const auto start = std::chrono::steady_clock::now();
-      const double cpu_start = cpu_seconds();
-      sc_core::sc_start(sc_core::sc_time(duration_s, sc_core::SC_SEC));
-      f.cpu_s = cpu_seconds() - cpu_start;
-      f.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      f.simulated_s = duration_s;
-      f.modulator_clocks = duration_s * s.rtl_adc.modulator_clock_hz;
-      f.ok = systemc_problem_count() == 0;
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "amprig-rtl-bench: %s\n", e.what());
-    }
-    const ssize_t written = write(fds[1], &f, sizeof f);
-    _exit(written == static_cast<ssize_t>(sizeof f) ? 0 : 1);
-  }
-  close(fds[1]);
+  const ChildOutcome run = run_in_child([&] {
+    install_systemc_report_handler();
+    const Scenario s = reference_scenario(adc, clock_per_activation);
+    Rig rig("rig", s);
+    const auto start = std::chrono::steady_clock::now();
+    const double cpu_start = process_cpu_seconds();
+    sc_core::sc_start(sc_core::sc_time(duration_s, sc_core::SC_SEC));
+    const double cpu_s = process_cpu_seconds() - cpu_start;
+    const double wall_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (systemc_problem_count() != 0) throw std::runtime_error("SystemC reported problems");
+    return std::vector<double>{wall_s, cpu_s, duration_s * s.rtl_adc.modulator_clock_hz};
+  });
   Figures f;
-  const ssize_t got = read(fds[0], &f, sizeof f);
-  close(fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (got != static_cast<ssize_t>(sizeof f)) f.ok = false;
+  if (!run.ok) {
+    std::fprintf(stderr, "amprig-rtl-bench: %s\n", run.error.c_str());
+    return f;
+  }
+  f.simulated_s = duration_s;
+  f.wall_s = run.values.at(0);
+  f.cpu_s = run.values.at(1);
+  f.modulator_clocks = run.values.at(2);
+  f.ok = true;
   return f;
 }
 
@@ -104,7 +87,7 @@ std::pair<double, double> parts_ns_per_clock(std::size_t clocks) {
   models::DeltaSigmaModulator modulators;
   models::DeltaSigmaModulator::Inputs input{};
   const std::size_t samples = clocks / kRatio;
-  double start = cpu_seconds();
+  double start = process_cpu_seconds();
   unsigned sink = 0;
   for (std::size_t k = 0; k < samples; ++k) {
     for (std::size_t c = 0; c < input.size(); ++c) {
@@ -113,15 +96,15 @@ std::pair<double, double> parts_ns_per_clock(std::size_t clocks) {
     modulators.run_held(input, kRatio, bits.data());
     sink += bits[k % kRatio];
   }
-  const double modulator_ns = (cpu_seconds() - start) / double(samples * kRatio) * 1e9;
+  const double modulator_ns = (process_cpu_seconds() - start) / double(samples * kRatio) * 1e9;
   models::Sinc3Decimator decimator;
   decimator.reset(models::Sinc3Settings::for_ratio(kRatio, 16));
   for (unsigned q = 0; q < kRatio; ++q) bits[q] = static_cast<std::uint8_t>((q * 37) & 0x3f);
-  start = cpu_seconds();
+  start = process_cpu_seconds();
   for (std::size_t k = 0; k < samples; ++k) {
     sink += decimator.run(bits.data(), kRatio) ? decimator.code(k % 6) : 0;
   }
-  const double decimator_ns = (cpu_seconds() - start) / double(samples * kRatio) * 1e9;
+  const double decimator_ns = (process_cpu_seconds() - start) / double(samples * kRatio) * 1e9;
   if (sink == 0xdeadbeef) std::puts("");  // keeps the loops
   return {modulator_ns, decimator_ns};
 }

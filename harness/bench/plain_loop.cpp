@@ -95,19 +95,17 @@ BenchSnapshot PlainLoop::snapshot() {
 
 fw::Status PlainLoop::Dma::start(const fw::hal::AdcConfig& adc, fw::Span<fw::hal::AdcCode> codes,
                                  fw::hal::AdcDmaClient& dma_client) {
-  // The checks the rig's ADC makes (adc/adc_dma_model.cpp) that a valid firmware start passes.
+  // The rig's ADC's checks (adc/adc_dma_model.cpp).
   if (running) return fw::Status::failed_precondition;
-  if (adc.channels != fw::hal::kAdcChannels || adc.sample_rate_hz == 0 || codes.empty() ||
-      codes.size() % (2 * fw::hal::kAdcChannels) != 0 ||
-      codes.size() / (2 * fw::hal::kAdcChannels) > models::kMaxBlockSamples) {
-    return fw::Status::invalid_argument;
+  if (const fw::Status status = models::AdcDmaModel::check_start(adc, codes);
+      status != fw::Status::ok) {
+    return status;
   }
   config = adc;
   buffer = codes;
   client = &dma_client;
   second_half = false;
-  const double now_samples = now->to_seconds() * adc.sample_rate_hz;
-  next_index = static_cast<std::uint64_t>(std::ceil(now_samples - 1e-6));
+  next_index = models::AdcDmaModel::first_sample_index(now->to_seconds(), adc.sample_rate_hz);
   running = true;
   return fw::Status::ok;
 }

@@ -39,9 +39,8 @@ std::string AdcDmaModel::check(const AdcModelConfig& config) {
   return {};
 }
 
-fw::Status AdcDmaModel::start(const fw::hal::AdcConfig& config, fw::Span<fw::hal::AdcCode> buffer,
-                              fw::hal::AdcDmaClient& client) {
-  if (m_running) return fw::Status::failed_precondition;
+fw::Status AdcDmaModel::check_start(const fw::hal::AdcConfig& config,
+                                    fw::Span<fw::hal::AdcCode> buffer) {
   if (config.channels != kChannels || config.sample_rate_hz == 0) {
     return fw::Status::invalid_argument;
   }
@@ -49,19 +48,30 @@ fw::Status AdcDmaModel::start(const fw::hal::AdcConfig& config, fw::Span<fw::hal
   if (buffer.data() == nullptr || buffer.empty() || buffer.size() % (2 * frame) != 0) {
     return fw::Status::invalid_argument;
   }
-  const std::size_t half = buffer.size() / (2 * frame);
-  if (half > kMaxBlockSamples) return fw::Status::out_of_range;
-  if (const fw::Status status = accept(config, half); status != fw::Status::ok) return status;
+  if (buffer.size() / (2 * frame) > kMaxBlockSamples) return fw::Status::out_of_range;
+  return fw::Status::ok;
+}
 
+std::uint64_t AdcDmaModel::first_sample_index(double now_s, std::uint32_t sample_rate_hz) {
+  // Indices count from t = 0, so every model sees absolute, exactly computed times.
+  const double now_samples = now_s * sample_rate_hz;
+  return static_cast<std::uint64_t>(std::ceil(now_samples - 1e-6));
+}
+
+fw::Status AdcDmaModel::start(const fw::hal::AdcConfig& config, fw::Span<fw::hal::AdcCode> buffer,
+                              fw::hal::AdcDmaClient& client) {
+  if (m_running) return fw::Status::failed_precondition;
+  if (const fw::Status status = check_start(config, buffer); status != fw::Status::ok) {
+    return status;
+  }
+  const std::size_t half = buffer.size() / (2 * config.channels);
+  if (const fw::Status status = accept(config, half); status != fw::Status::ok) return status;
   m_dma_config = config;
   m_buffer = buffer;
   m_client = &client;
   m_frames_per_half = half;
   m_second_half = false;
-  // The first sample is the first sample instant at or after now; indices
-  // count from t = 0, so every model sees absolute, exactly computed times.
-  const double now_samples = sc_core::sc_time_stamp().to_seconds() * config.sample_rate_hz;
-  m_next_index = static_cast<std::uint64_t>(std::ceil(now_samples - 1e-6));
+  m_next_index = first_sample_index(sc_core::sc_time_stamp().to_seconds(), config.sample_rate_hz);
   m_running = true;
   ++m_generation;
   restart(m_next_index);

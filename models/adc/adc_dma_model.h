@@ -47,6 +47,13 @@ class AdcDmaModel : public sc_core::sc_module, public fw::hal::AdcDma {
   fw::Status start(const fw::hal::AdcConfig& config, fw::Span<fw::hal::AdcCode> buffer,
                    fw::hal::AdcDmaClient& client) override;
   void stop() override;
+  // start()'s checks of the firmware's request that every variant makes: six channels, a sample
+  // rate, a buffer of two halves of whole frames, a half of at most kMaxBlockSamples frames.
+  static fw::Status check_start(const fw::hal::AdcConfig& config,
+                                fw::Span<fw::hal::AdcCode> buffer);
+  // The first sample of a run started at `now_s`: the first sample instant at or after it, with
+  // indices counted from t = 0.
+  static std::uint64_t first_sample_index(double now_s, std::uint32_t sample_rate_hz);
 
   // Frames (one sample of every channel) delivered since construction.
   std::uint64_t samples_delivered() const { return m_delivered; }

@@ -48,6 +48,10 @@ class ScenarioError : public std::runtime_error {
 
 // Simulated time in nanoseconds: exact for every duration a scenario can write.
 using SimTimeNs = std::int64_t;
+// The latest simulated time the SystemC kernel represents: 2^64 - 1 ticks of its default 1 ps
+// resolution, about 213 days. Every time and duration a user gives (steps, windows, faults,
+// durations, the Python API) is checked against it.
+constexpr SimTimeNs kMaxSimTimeNs = 18'446'744'073'709;
 
 struct Expectation {
   enum class Kind { exact, tolerance, range, not_between, contains };

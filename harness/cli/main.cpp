@@ -178,11 +178,9 @@ int command_help_limits() {
   std::ostringstream out;
   out << "Limits (a file or option beyond one is refused with the limit in the message):\n\n";
   for (const auto& info : kLimitInfo) {
-    std::ostringstream value;
-    value.precision(17);
-    value << info.value;
     out << "  " << std::left << std::setw(static_cast<int>(name_w) + 2) << info.name
-        << value.str() << (info.unit[0] != '\0' ? " " : "") << info.unit << "  ("
+        << info.value << (info.unit[0] != '\0' ? " " : "") << info.unit
+        << (std::strcmp(info.unit, "ns") == 0 ? " = " + max_sim_time_text() : "") << "  ("
         << info.applies_to << ")\n";
   }
   std::fputs(out.str().c_str(), stdout);

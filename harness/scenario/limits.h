@@ -38,31 +38,31 @@ constexpr std::uint64_t kMaxSeedsPerScenario = 10'000;
 // One row per limit, for `amprig help limits` and the README check.
 struct LimitInfo {
   const char* name;   // what is limited, as the error messages word it
-  double value;
+  std::uint64_t value;
   const char* unit;
   const char* applies_to;
 };
 
 inline constexpr LimitInfo kLimitInfo[] = {
-    {"file size", static_cast<double>(kMaxConfigFileBytes), "bytes",
+    {"file size", kMaxConfigFileBytes, "bytes",
      "each scenario, base and sweep file (a regular file: no FIFO, device or directory)"},
-    {"YAML nodes", static_cast<double>(kMaxConfigNodes), "nodes",
+    {"YAML nodes", kMaxConfigNodes, "nodes",
      "each file, every use of an alias counted"},
-    {"YAML nesting", static_cast<double>(kMaxConfigDepth), "levels", "each file"},
-    {"simulated time", static_cast<double>(kMaxSimTimeNs) * 1e-9, "s",
+    {"YAML nesting", kMaxConfigDepth, "levels", "each file"},
+    {"simulated time", static_cast<std::uint64_t>(kMaxSimTimeNs), "ns",
      "every time, duration and sum of them (at + within, at + duration), and --timeout"},
-    {"plant.loads", static_cast<double>(kMaxLoads), "loads", "a scenario"},
-    {"steps", static_cast<double>(kMaxSteps), "steps", "a scenario"},
-    {"faults", static_cast<double>(kMaxFaults), "faults", "a scenario"},
-    {"set", static_cast<double>(kMaxSetsPerStep), "signals", "one step"},
-    {"expect", static_cast<double>(kMaxExpectationsPerStep), "expectations", "one step"},
-    {"harmonics", static_cast<double>(kMaxHarmonics), "harmonics", "the mains or one load"},
-    {"plant.solar.clouds", static_cast<double>(kMaxClouds), "clouds", "a scenario"},
-    {"link outages", static_cast<double>(kMaxOutages), "outages", "one link"},
-    {"-j", static_cast<double>(kMaxJobs), "processes", "run and sweep"},
-    {"--trace", static_cast<double>(kMaxTraceSignals), "signals", "a run"},
-    {"seed", static_cast<double>(kMaxSeed), "", "seed:, --seed and every seed --seeds makes"},
-    {"--seeds", static_cast<double>(kMaxSeedsPerScenario), "seeds", "each scenario of a run"},
+    {"plant.loads", kMaxLoads, "loads", "a scenario"},
+    {"steps", kMaxSteps, "steps", "a scenario"},
+    {"faults", kMaxFaults, "faults", "a scenario"},
+    {"set", kMaxSetsPerStep, "signals", "one step"},
+    {"expect", kMaxExpectationsPerStep, "expectations", "one step"},
+    {"harmonics", kMaxHarmonics, "harmonics", "the mains or one load"},
+    {"plant.solar.clouds", kMaxClouds, "clouds", "a scenario"},
+    {"link outages", kMaxOutages, "outages", "one link"},
+    {"-j", kMaxJobs, "processes", "run and sweep"},
+    {"--trace", kMaxTraceSignals, "signals", "a run"},
+    {"seed", kMaxSeed, "", "seed:, --seed and every seed --seeds makes"},
+    {"--seeds", kMaxSeedsPerScenario, "seeds", "each scenario of a run"},
 };
 
 }  // namespace amprig

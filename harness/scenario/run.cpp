@@ -179,7 +179,7 @@ ScenarioResult run_scenario_here(const Scenario& scenario, const RunOptions& opt
     if (!options.vcd_path.empty()) {
       tracer = std::make_unique<VcdTracer>("vcd", rig.signals(), options.vcd_path,
                                            options.vcd_period_s, options.trace);
-      if (!tracer->ok()) throw std::runtime_error("cannot write " + options.vcd_path);
+      if (!tracer->ok()) throw std::runtime_error("cannot write the trace " + options.vcd_path);
     }
     sc_core::sc_start();
     if (systemc_problem_count() > 0 && result.outcome == ScenarioResult::Outcome::passed) {

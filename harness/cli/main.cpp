@@ -114,9 +114,10 @@ commands:
                       it gives for its decisions
   help limits         the sizes, counts and times a scenario, base or sweep file may use
 
-Output files (--junit, --report, --vcd, --results, --html) get their folder made if it is
-missing; one that is an input of the run is refused before anything runs. A file or standard
-output that cannot be written in full is an error (exit code 1).
+The outputs of run (--junit, --report, --vcd) get their folder made if it is missing; one that
+is an input of the run (a scenario or a base it uses) is refused before anything runs. An output
+or standard output that cannot be written in full is an error (exit code 1); the other outputs
+are still written.
 
 Exit codes: 0 every scenario (run) passed; 1 a scenario failed, had an error or checked nothing
 (NO CHECKS, unless --allow-no-checks), or an output could not be written; 2 bad usage.
@@ -440,12 +441,6 @@ int command_run(const std::vector<std::string>& args) {
       code = 1;
     }
   }
-  std::cout.flush();
-  if (std::fflush(stdout) != 0 || std::ferror(stdout) || !std::cout) {
-    std::fprintf(stderr, "amprig: cannot write the results to standard output: %s\n",
-                 std::strerror(errno));
-    code = 1;
-  }
   return code;
 }
 
@@ -718,7 +713,24 @@ int command_signals(const std::vector<std::string>& args, bool faults_only) {
   return 0;
 }
 
+int run_command(int argc, char* argv[]);
+
+// Every command's output is its result: one that could not reach standard output in full (a
+// full disk, a closed file) fails the command, whatever the command itself decided.
 int dispatch(int argc, char* argv[]) {
+  int code = run_command(argc, argv);
+  std::cout.flush();
+  errno = 0;
+  if (std::fflush(stdout) != 0 || std::ferror(stdout) || !std::cout) {
+    const std::string why = errno != 0 ? std::string(": ") + std::strerror(errno) : "";
+    std::fprintf(stderr, "amprig: cannot write to standard output%s; what it shows is incomplete\n",
+                 why.c_str());
+    code = std::max(code, 1);
+  }
+  return code;
+}
+
+int run_command(int argc, char* argv[]) {
   if (argc < 2) {
     std::fputs(kUsage, stderr);
     return 2;

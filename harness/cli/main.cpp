@@ -181,7 +181,8 @@ int command_help_limits() {
   for (const auto& info : kLimitInfo) {
     out << "  " << std::left << std::setw(static_cast<int>(name_w) + 2) << info.name
         << info.value << (info.unit[0] != '\0' ? " " : "") << info.unit
-        << (std::strcmp(info.unit, "ns") == 0 ? " = " + max_sim_time_text() : "") << "  ("
+        << (info.value == static_cast<std::uint64_t>(kMaxSimTimeNs) ? " = " + max_sim_time_text() : "")
+        << "  ("
         << info.applies_to << ")\n";
   }
   std::fputs(out.str().c_str(), stdout);
@@ -231,6 +232,17 @@ std::uint64_t whole_number(const std::string& option, const std::string& text, s
     throw std::invalid_argument(option + " " + text + " is out of range " + range);
   }
   return v;
+}
+
+// --vcd-period: from the trace's timescale up.
+double vcd_period_seconds(const std::string& text) {
+  const double s = option_seconds("--vcd-period", text);
+  if (s < static_cast<double>(kMinVcdPeriodNs) * 1e-9) {
+    throw std::invalid_argument("--vcd-period must be at least " +
+                                std::to_string(kMinVcdPeriodNs) + " ns (the trace's timescale), got '" +
+                                text + "'");
+  }
+  return s;
 }
 
 int jobs_option(const std::string& text) {
@@ -331,7 +343,7 @@ int command_run(const std::vector<std::string>& args) {
     } else if (a == "--vcd") {
       options.vcd_path = value();
     } else if (a == "--vcd-period") {
-      options.vcd_period_s = option_seconds(a, value());
+      options.vcd_period_s = vcd_period_seconds(value());
     } else if (a == "--trace") {
       options.trace = name_list(value());
     } else if (a == "-j") {
@@ -371,7 +383,6 @@ int command_run(const std::vector<std::string>& args) {
     }
   }
   if (inputs.empty()) throw std::invalid_argument("run needs a scenario file or directory");
-  if (options.vcd_period_s <= 0) throw std::invalid_argument("--vcd-period must be positive");
   const bool seeded = options.seed || options.seeds != 1 || options.seed_offset != 0;
   if (seeded) {
     for (const auto& input : inputs) {
@@ -484,8 +495,7 @@ int command_sweep(const std::vector<std::string>& args, const std::string& progr
     } else if (a == "--vcd") {
       options.vcd_dir = value();
     } else if (a == "--vcd-period") {
-      options.vcd_period_s = option_seconds(a, value());
-      if (options.vcd_period_s <= 0) throw std::invalid_argument("--vcd-period must be positive");
+      options.vcd_period_s = vcd_period_seconds(value());
     } else if (a == "--trace") {
       options.trace = name_list(value());
     } else if (!a.empty() && a[0] == '-') {
@@ -531,8 +541,7 @@ int command_replay(const std::vector<std::string>& args) {
     if (a == "--vcd") {
       options.vcd = value();
     } else if (a == "--vcd-period") {
-      options.vcd_period_s = option_seconds(a, value());
-      if (options.vcd_period_s <= 0) throw std::invalid_argument("--vcd-period must be positive");
+      options.vcd_period_s = vcd_period_seconds(value());
     } else if (a == "--trace") {
       options.trace = name_list(value());
     } else if (a == "-v" || a == "--verbose") {

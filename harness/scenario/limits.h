@@ -26,6 +26,9 @@ constexpr std::size_t kMaxExpectationsPerStep = 256;
 constexpr std::size_t kMaxHarmonics = 49;  // one per order 2..50
 constexpr std::size_t kMaxClouds = 1'000;
 constexpr std::size_t kMaxOutages = 1'000;
+// `--vcd-period`: at least the trace's timescale (1 us); a shorter period could not be told
+// apart in the file, and would only make it larger.
+constexpr SimTimeNs kMinVcdPeriodNs = 1'000;
 // `--trace A,B,...`: signals named.
 constexpr std::size_t kMaxTraceSignals = 4'096;
 // `-j N`: processes at a time.
@@ -60,6 +63,8 @@ inline constexpr LimitInfo kLimitInfo[] = {
     {"plant.solar.clouds", kMaxClouds, "clouds", "a scenario"},
     {"link outages", kMaxOutages, "outages", "one link"},
     {"-j", kMaxJobs, "processes", "run and sweep"},
+    {"--vcd-period (minimum)", static_cast<std::uint64_t>(kMinVcdPeriodNs), "ns",
+     "run, sweep and replay"},
     {"--trace", kMaxTraceSignals, "signals", "a run"},
     {"seed", kMaxSeed, "", "seed:, --seed and every seed --seeds makes"},
     {"--seeds", kMaxSeedsPerScenario, "seeds", "each scenario of a run"},

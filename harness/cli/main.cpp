@@ -288,7 +288,9 @@ void check_outputs(const std::vector<std::pair<std::string, std::string>>& outpu
         throw std::invalid_argument(option + " and " + other + " name the same file " + path);
       }
     }
-    if (fs::is_directory(path)) throw std::invalid_argument(option + " " + path + " is a directory");
+    if (fs::is_directory(path) || path.back() == '/') {
+      throw std::invalid_argument(option + " " + path + " is a directory");
+    }
     seen.emplace_back(option, path);
   }
 }
@@ -330,6 +332,7 @@ int command_run(const std::vector<std::string>& args) {
   std::vector<std::string> inputs;
   bool show_output = false;
   bool allow_no_checks = false;
+  bool vcd_period_given = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&]() -> std::string {
@@ -344,6 +347,7 @@ int command_run(const std::vector<std::string>& args) {
       options.vcd_path = value();
     } else if (a == "--vcd-period") {
       options.vcd_period_s = vcd_period_seconds(value());
+      vcd_period_given = true;
     } else if (a == "--trace") {
       options.trace = name_list(value());
     } else if (a == "-j") {
@@ -383,13 +387,17 @@ int command_run(const std::vector<std::string>& args) {
     }
   }
   if (inputs.empty()) throw std::invalid_argument("run needs a scenario file or directory");
+  // Without a trace they would do nothing: a forgotten --vcd must not look like a traced run.
+  if (options.vcd_path.empty() && (!options.trace.empty() || vcd_period_given)) {
+    throw std::invalid_argument("--trace and --vcd-period go with --vcd FILE");
+  }
   const bool seeded = options.seed || options.seeds != 1 || options.seed_offset != 0;
   if (seeded) {
     for (const auto& input : inputs) {
       if (fs::path(input).extension() == ".py") {
         throw std::invalid_argument(
             input + ": --seed, --seeds and --seed-offset are for YAML scenarios; a Python "
-                    "scenario chooses its seeds in its code (amprig.Rig(..., seed=...))");
+                    "scenario chooses its seeds in its code (the seed key of what it gives amprig.Rig)");
       }
     }
   }

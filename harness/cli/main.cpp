@@ -402,7 +402,11 @@ int command_run(const std::vector<std::string>& args) {
     }
   }
   const auto files = collect(inputs);
-  check_outputs({{"--junit", junit}, {"--report", report}, {"--vcd", options.vcd_path}}, files);
+  std::vector<std::pair<std::string, std::string>> outputs = {{"--junit", junit},
+                                                              {"--report", report}};
+  // With several runs, --vcd FILE stands for one trace per run: FILE.<run>.vcd.
+  for (const auto& path : trace_paths(files, options)) outputs.emplace_back("--vcd", path);
+  check_outputs(outputs, files);
   // The three outputs alike: a missing folder is made, before anything runs.
   for (const auto& path : {junit, report, options.vcd_path}) {
     if (std::string why = make_parent_folder(path); !why.empty()) {

@@ -119,6 +119,12 @@ std::vector<RunJob> expand_seeds(const std::vector<std::string>& files, const Ru
   return jobs;
 }
 
+// A run's name in file names: its file's stem, with the seed when its id has one.
+std::string run_name(const RunJob& job) {
+  const std::string stem = std::filesystem::path(job.file).stem().string();
+  return job.seed_in_id ? seeded_id(stem, *job.seed) : stem;
+}
+
 }  // namespace
 
 std::string seeded_id(const std::string& id, std::uint64_t seed) {
@@ -313,17 +319,21 @@ void run_in_processes(std::size_t count, int jobs, double timeout_s, const Child
   }
 }
 
+std::vector<std::string> trace_paths(const std::vector<std::string>& files,
+                                     const RunOptions& options) {
+  if (options.vcd_path.empty()) return {};
+  const std::vector<RunJob> jobs = expand_seeds(files, options);
+  std::vector<std::string> out;
+  for (const auto& job : jobs) out.push_back(vcd_path_for(options, run_name(job), jobs.size()));
+  return out;
+}
+
 std::vector<ScenarioResult> run_scenarios(
     const std::vector<std::string>& files, const RunOptions& options,
     const std::function<void(const ScenarioResult&, std::size_t, std::size_t)>& on_done) {
   const std::vector<RunJob> jobs = expand_seeds(files, options);
   std::vector<std::vector<ScenarioResult>> results(jobs.size());
   std::size_t done = 0;
-  // A trace per run when several run: FILE.<stem>[@seed=S].vcd.
-  const auto run_name = [&](const RunJob& job) {
-    const std::string stem = std::filesystem::path(job.file).stem().string();
-    return job.seed_in_id ? seeded_id(stem, *job.seed) : stem;
-  };
   run_in_processes(
       jobs.size(), options.jobs, options.timeout_s,
       [&](std::size_t index) {

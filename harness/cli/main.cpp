@@ -179,11 +179,11 @@ int command_help_limits() {
   std::ostringstream out;
   out << "Limits (a file or option beyond one is refused with the limit in the message):\n\n";
   for (const auto& info : kLimitInfo) {
-    out << "  " << std::left << std::setw(static_cast<int>(name_w) + 2) << info.name
-        << info.value << (info.unit[0] != '\0' ? " " : "") << info.unit
-        << (info.value == static_cast<std::uint64_t>(kMaxSimTimeNs) ? " = " + max_sim_time_text() : "")
-        << "  ("
-        << info.applies_to << ")\n";
+    out << "  " << std::left << std::setw(static_cast<int>(name_w) + 2) << info.name << info.value
+        << (info.unit[0] != '\0' ? " " : "") << info.unit
+        << (info.value == static_cast<std::uint64_t>(kMaxSimTimeNs) ? " = " + max_sim_time_text()
+                                                                    : "")
+        << "  (" << info.applies_to << ")\n";
   }
   std::fputs(out.str().c_str(), stdout);
   return 0;
@@ -238,9 +238,8 @@ std::uint64_t whole_number(const std::string& option, const std::string& text, s
 double vcd_period_seconds(const std::string& text) {
   const double s = option_seconds("--vcd-period", text);
   if (s < static_cast<double>(kMinVcdPeriodNs) * 1e-9) {
-    throw std::invalid_argument("--vcd-period must be at least " +
-                                std::to_string(kMinVcdPeriodNs) + " ns (the trace's timescale), got '" +
-                                text + "'");
+    throw std::invalid_argument("--vcd-period must be at least " + std::to_string(kMinVcdPeriodNs) +
+                                " ns (the trace's timescale), got '" + text + "'");
   }
   return s;
 }
@@ -396,8 +395,9 @@ int command_run(const std::vector<std::string>& args) {
     for (const auto& input : inputs) {
       if (fs::path(input).extension() == ".py") {
         throw std::invalid_argument(
-            input + ": --seed, --seeds and --seed-offset are for YAML scenarios; a Python "
-                    "scenario chooses its seeds in its code (the seed key of what it gives amprig.Rig)");
+            input +
+            ": --seed, --seeds and --seed-offset are for YAML scenarios; a Python "
+            "scenario chooses its seeds in its code (the seed key of what it gives amprig.Rig)");
       }
     }
   }
@@ -466,7 +466,6 @@ int command_run(const std::vector<std::string>& args) {
   }
   return code;
 }
-
 
 int command_sweep(const std::vector<std::string>& args, const std::string& program) {
   sweep::SweepOptions options;

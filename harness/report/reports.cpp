@@ -74,8 +74,8 @@ void print_summary(std::ostream& out, const std::vector<ScenarioResult>& results
   }
   const std::size_t line_width = width + result_width + 36;
   out << "\n"
-      << std::left << std::setw(static_cast<int>(width)) << "scenario" << "  "
-      << std::setw(static_cast<int>(result_width)) << "result"
+      << std::left << std::setw(static_cast<int>(width)) << "scenario"
+      << "  " << std::setw(static_cast<int>(result_width)) << "result"
       << "  checks  failed   sim [s]  wall [s]\n"
       << std::string(line_width, '-') << "\n";
   int passed = 0, failed = 0, errors = 0, no_checks = 0;
@@ -116,7 +116,8 @@ void print_summary(std::ostream& out, const std::vector<ScenarioResult>& results
       while (std::getline(lines, line)) out << "    " << line << "\n";
     }
   }
-  out << "\n" << passed << " passed, " << failed + errors << " failed"
+  out << "\n"
+      << passed << " passed, " << failed + errors << " failed"
       << (errors ? " (" + std::to_string(errors) + " with errors)" : std::string())
       << (no_checks ? ", " + std::to_string(no_checks) + " with no checks" : std::string()) << "; "
       << fixed(sim_s, 1) << " s simulated in " << fixed(wall_s, 2) << " s\n";
@@ -148,14 +149,15 @@ std::string write_junit(const std::string& path, const std::vector<ScenarioResul
     if (r.outcome == ScenarioResult::Outcome::failed) {
       std::string text;
       for (const auto& f : r.failures) text += f.message + "\n";
-      out << "    <failure message=\"" << xml_escape(r.failures.empty() ? "" : r.failures[0].message)
-          << "\">" << xml_escape(text + rerun) << "</failure>\n";
+      out << "    <failure message=\""
+          << xml_escape(r.failures.empty() ? "" : r.failures[0].message) << "\">"
+          << xml_escape(text + rerun) << "</failure>\n";
     } else if (r.outcome == ScenarioResult::Outcome::error) {
       out << "    <error message=\"" << xml_escape(r.error) << "\">" << xml_escape(rerun + r.output)
           << "</error>\n";
     } else if (r.outcome == ScenarioResult::Outcome::no_checks) {
-      out << "    <" << (allow_no_checks ? "skipped" : "failure") << " message=\"NO CHECKS: "
-          << xml_escape(r.error) << "\"/>\n";
+      out << "    <" << (allow_no_checks ? "skipped" : "failure")
+          << " message=\"NO CHECKS: " << xml_escape(r.error) << "\"/>\n";
     }
     if (!r.output.empty()) out << "    <system-err>" << xml_escape(r.output) << "</system-err>\n";
     out << "  </testcase>\n";

@@ -52,9 +52,9 @@ class Converter {
                               " YAML nodes (is an alias expanding without end?)");
     }
     if (depth > kMaxConfigDepth) {
-      throw ScenarioError(out.where, "",
-                          "lists and maps nested more than " + std::to_string(kMaxConfigDepth) +
-                              " deep");
+      throw ScenarioError(
+          out.where, "",
+          "lists and maps nested more than " + std::to_string(kMaxConfigDepth) + " deep");
     }
     switch (node.Type()) {
       case YAML::NodeType::Undefined:
@@ -74,7 +74,8 @@ class Converter {
         out.type = ConfigNode::Type::map;
         for (const auto& kv : node) {
           const SourceRef key_where = ref(m_file, kv.first.Mark());
-          if (!kv.first.IsScalar()) throw ScenarioError(key_where, "?", "map keys must be plain names");
+          if (!kv.first.IsScalar())
+            throw ScenarioError(key_where, "?", "map keys must be plain names");
           check_quote(kv.first, key_where);
           const std::string key = kv.first.Scalar();
           if (out.find(key) != nullptr) throw ScenarioError(key_where, key, "key appears twice");
@@ -186,8 +187,9 @@ ConfigNode load_config_file(const std::string& path) {
     throw ScenarioError(where, "", std::string("cannot open file: ") + std::strerror(errno));
   }
   if (!S_ISREG(st.st_mode)) {
-    throw ScenarioError(where, "", "cannot read " + file_kind(st.st_mode) +
-                                       ": a scenario, base or sweep file must be a regular file");
+    throw ScenarioError(where, "",
+                        "cannot read " + file_kind(st.st_mode) +
+                            ": a scenario, base or sweep file must be a regular file");
   }
   if (static_cast<std::uintmax_t>(st.st_size) > kMaxConfigFileBytes) {
     throw ScenarioError(where, "",
@@ -195,7 +197,8 @@ ConfigNode load_config_file(const std::string& path) {
                             std::to_string(kMaxConfigFileBytes) + " bytes");
   }
   const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) throw ScenarioError(where, "", std::string("cannot open file: ") + std::strerror(errno));
+  if (fd < 0)
+    throw ScenarioError(where, "", std::string("cannot open file: ") + std::strerror(errno));
   // Read one byte past the limit, in case the file grew since it was looked at.
   std::string text;
   char buffer[65536];
@@ -213,9 +216,8 @@ ConfigNode load_config_file(const std::string& path) {
   }
   ::close(fd);
   if (text.size() > kMaxConfigFileBytes) {
-    throw ScenarioError(where, "",
-                        "the file is over " + std::to_string(kMaxConfigFileBytes) +
-                            " bytes, the limit");
+    throw ScenarioError(
+        where, "", "the file is over " + std::to_string(kMaxConfigFileBytes) + " bytes, the limit");
   }
   return parse_config_text(text, path);
 }

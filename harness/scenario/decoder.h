@@ -96,8 +96,7 @@ class Decoder {
   static SimTimeNs sum_ns(SimTimeNs a, SimTimeNs b, const SourceRef& where, const std::string& key,
                           const std::string& what) {
     if (b > kMaxSimTimeNs - a) {
-      fail(where, key,
-           what + " ends beyond the simulator's range: at most " + max_sim_time_text());
+      fail(where, key, what + " ends beyond the simulator's range: at most " + max_sim_time_text());
     }
     return a + b;
   }

@@ -40,7 +40,7 @@ constexpr std::uint64_t kMaxSeedsPerScenario = 10'000;
 
 // One row per limit, for `amprig help limits` and the README check.
 struct LimitInfo {
-  const char* name;   // what is limited, as the error messages word it
+  const char* name;  // what is limited, as the error messages word it
   std::uint64_t value;
   const char* unit;
   const char* applies_to;
@@ -49,8 +49,7 @@ struct LimitInfo {
 inline constexpr LimitInfo kLimitInfo[] = {
     {"file size", kMaxConfigFileBytes, "bytes",
      "each scenario, base and sweep file (a regular file: no FIFO, device or directory)"},
-    {"YAML nodes", kMaxConfigNodes, "nodes",
-     "each file, every use of an alias counted"},
+    {"YAML nodes", kMaxConfigNodes, "nodes", "each file, every use of an alias counted"},
     {"YAML nesting", kMaxConfigDepth, "levels", "each file"},
     {"simulated time", static_cast<std::uint64_t>(kMaxSimTimeNs), "ns",
      "every time, duration and sum of them (at + within, at + duration), and --timeout"},

@@ -62,9 +62,7 @@ ScenarioResult error_result(const std::string& file, const std::string& error) {
   return r;
 }
 
-bool is_python(const std::string& file) {
-  return std::filesystem::path(file).extension() == ".py";
-}
+bool is_python(const std::string& file) { return std::filesystem::path(file).extension() == ".py"; }
 
 // "0.25", "600", "18446744.07": a timeout as the messages give it.
 std::string seconds_text(double s) {

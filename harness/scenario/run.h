@@ -59,7 +59,8 @@ void run_in_processes(std::size_t count, int jobs, double timeout_s, const Child
 // "<id>@seed=<S>": the id of a scenario's run with a seed other than its file's.
 std::string seeded_id(const std::string& id, std::uint64_t seed);
 // The traces run_scenarios writes for `files` (options.vcd_path, or one per run when several).
-std::vector<std::string> trace_paths(const std::vector<std::string>& files, const RunOptions& options);
+std::vector<std::string> trace_paths(const std::vector<std::string>& files,
+                                     const RunOptions& options);
 // Runs each file in a child process (a YAML file once per seed of options.seed/seeds/seed_offset);
 // `on_done` is called as each result arrives (a Python file may give several).
 std::vector<ScenarioResult> run_scenarios(

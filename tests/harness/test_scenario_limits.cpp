@@ -68,7 +68,8 @@ steps:
 
 BOOST_AUTO_TEST_CASE(max_sim_time_ns_is_the_kernels_last_instant_in_whole_ns) {
   const auto ticks_per_ns = sc_core::sc_time(1, sc_core::SC_NS).value();
-  BOOST_TEST(static_cast<std::uint64_t>(kMaxSimTimeNs) == sc_core::sc_max_time().value() / ticks_per_ns);
+  BOOST_TEST(static_cast<std::uint64_t>(kMaxSimTimeNs) ==
+             sc_core::sc_max_time().value() / ticks_per_ns);
   BOOST_TEST(max_sim_time_text() == "18446744.073709551 s (about 213 days)");
 }
 
@@ -104,9 +105,10 @@ BOOST_AUTO_TEST_CASE(every_time_key_beyond_the_range_names_file_line_and_key) {
 BOOST_AUTO_TEST_CASE(a_sum_of_times_beyond_the_range_is_refused) {
   check_refused("steps:\n  - at: 5000h\n    within: 200h\n    expect: { led.logo: on }\n", 3,
                 "steps[0].within", "at + within ends beyond the simulator's range");
-  check_refused("faults:\n  - name: ct1.connected\n    value: false\n    at: 5000h\n"
-                "    duration: 200h\n",
-                5, "faults[0].duration", "at + duration ends beyond the simulator's range");
+  check_refused(
+      "faults:\n  - name: ct1.connected\n    value: false\n    at: 5000h\n"
+      "    duration: 200h\n",
+      5, "faults[0].duration", "at + duration ends beyond the simulator's range");
 }
 
 BOOST_AUTO_TEST_CASE(yaml_that_would_lose_part_of_the_file_is_an_error) {
@@ -123,16 +125,19 @@ BOOST_AUTO_TEST_CASE(yaml_that_would_lose_part_of_the_file_is_an_error) {
 }
 
 BOOST_AUTO_TEST_CASE(only_small_regular_files_are_read) {
-  const auto dir = std::filesystem::temp_directory_path() / ("amprig-limits-" + std::to_string(getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("amprig-limits-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   const std::string fifo = (dir / "p.yaml").string();
   BOOST_REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
   // Refused before it is opened: opening a FIFO with no writer would block this test forever.
-  BOOST_TEST(std::string(load_error(fifo).what()) ==
-             fifo + ": cannot read a named pipe: a scenario, base or sweep file must be a regular file");
+  BOOST_TEST(
+      std::string(load_error(fifo).what()) ==
+      fifo + ": cannot read a named pipe: a scenario, base or sweep file must be a regular file");
   BOOST_TEST(std::string(load_error(dir.string()).what()) ==
-             dir.string() + ": cannot read a directory: a scenario, base or sweep file must be a "
-                            "regular file");
+             dir.string() +
+                 ": cannot read a directory: a scenario, base or sweep file must be a "
+                 "regular file");
   BOOST_TEST(std::string(load_error("/dev/zero").what()) ==
              "/dev/zero: cannot read a character device: a scenario, base or sweep file must be a "
              "regular file");
@@ -158,7 +163,8 @@ BOOST_AUTO_TEST_CASE(aliases_and_nesting_are_bounded) {
   TempFile file("bomb.yaml", bomb);
   const std::string what = load_error(file.path()).what();
   BOOST_TEST(what.find("more than 100000 YAML nodes (is an alias expanding without end?)") !=
-             std::string::npos, what);
+                 std::string::npos,
+             what);
   std::string deep = "a: ";
   for (std::size_t i = 0; i < kMaxConfigDepth; ++i) deep += "[";
   deep += "1";
@@ -174,9 +180,9 @@ BOOST_AUTO_TEST_CASE(counts_beyond_their_limits_name_the_key_and_the_limit) {
   check_refused(loads, 3, "plant.loads", "65 loads; the limit is 64");
   check_refused("steps:\n" + repeated("  - { at: 1s, expect: { led.logo: on } }\n", kMaxSteps + 1),
                 2, "steps", "10001 steps; the limit is 10000");
-  check_refused("faults:\n" +
-                    repeated("  - { name: ct1.connected, value: false, at: 1s }\n", kMaxFaults + 1),
-                2, "faults", "1001 faults; the limit is 1000");
+  check_refused(
+      "faults:\n" + repeated("  - { name: ct1.connected, value: false, at: 1s }\n", kMaxFaults + 1),
+      2, "faults", "1001 faults; the limit is 1000");
   std::string expects = "steps:\n  - at: 1s\n    expect:\n";
   for (std::size_t i = 0; i <= kMaxExpectationsPerStep; ++i) {
     expects += "      s" + std::to_string(i) + ": 1\n";
@@ -190,7 +196,8 @@ BOOST_AUTO_TEST_CASE(a_seed_must_be_whole_and_in_range) {
 }
 
 BOOST_AUTO_TEST_CASE(a_scenario_that_checks_nothing_is_no_checks_not_a_pass) {
-  TempFile empty_steps("nothing.yaml", "scenario: nothing\nsteps:\n  - { at: 1s, set: { ct1.reversed: true } }\n");
+  TempFile empty_steps("nothing.yaml",
+                       "scenario: nothing\nsteps:\n  - { at: 1s, set: { ct1.reversed: true } }\n");
   const auto r = run_scenarios({empty_steps.path()}, RunOptions{}, {});
   BOOST_REQUIRE(r.size() == 1u);
   BOOST_TEST_INFO(r[0].error << r[0].output);
@@ -255,7 +262,8 @@ BOOST_AUTO_TEST_CASE(reports_say_why_they_could_not_be_written) {
   const std::string xml = slurp(junit);
   BOOST_TEST(xml.find("failures=\"1\"") != std::string::npos, xml);
   BOOST_TEST(xml.find("<failure message=\"NO CHECKS: s.yaml: no expectation was checked\"/>") !=
-             std::string::npos, xml);
+                 std::string::npos,
+             xml);
   BOOST_TEST(write_junit(junit, {r}, true) == "");
   BOOST_TEST(slurp(junit).find("<skipped message=\"NO CHECKS: ") != std::string::npos);
   const std::string md = (dir / "report.md").string();

@@ -482,6 +482,10 @@ Expectation decode_expectation(const std::string& signal, const ConfigNode& node
     if (node.fields.size() != 1) Decoder::fail(node.where, path, "contains stands alone");
     e.kind = Expectation::Kind::contains;
     e.exact = Decoder::scalar(*v, path + ".contains");
+    // Every text contains the empty one: it would hold whatever the signal said.
+    if (e.exact.empty()) {
+      Decoder::fail(v->where, path + ".contains", "an empty text is in every text");
+    }
     return e;
   }
   if (const auto* v = node.find("value")) {
@@ -520,6 +524,10 @@ Expectation decode_expectation(const std::string& signal, const ConfigNode& node
     e.low = Decoder::number(v->items[0], path + ".not_between");
     e.high = Decoder::number(v->items[1], path + ".not_between");
     if (e.low > e.high) Decoder::fail(v->where, path + ".not_between", "low is above high");
+    // The interval is open: with low = high nothing is in it, and it would hold for any value.
+    if (e.low == e.high) {
+      Decoder::fail(v->where, path + ".not_between", "low equals high: no value is between them");
+    }
     return e;
   }
   e.kind = Expectation::Kind::range;

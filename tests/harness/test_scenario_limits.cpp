@@ -271,3 +271,11 @@ BOOST_AUTO_TEST_CASE(reports_say_why_they_could_not_be_written) {
   BOOST_TEST(slurp(md).find("| s | NO CHECKS | 0 | 0 |") != std::string::npos, slurp(md));
   std::filesystem::remove_all(dir.parent_path());
 }
+
+BOOST_AUTO_TEST_CASE(expectations_that_would_hold_for_any_value_are_refused) {
+  check_refused("steps:\n  - at: 1s\n    expect: { settings.last_result: { contains: \"\" } }\n", 3,
+                "steps[0].expect.settings.last_result.contains", "an empty text is in every text");
+  check_refused("steps:\n  - at: 1s\n    expect: { meter.L1.current_a: { not_between: [5, 5] } }\n",
+                3, "steps[0].expect.meter.L1.current_a.not_between",
+                "low equals high: no value is between them");
+}

@@ -279,3 +279,30 @@ BOOST_AUTO_TEST_CASE(expectations_that_would_hold_for_any_value_are_refused) {
                 3, "steps[0].expect.meter.L1.current_a.not_between",
                 "low equals high: no value is between them");
 }
+
+BOOST_AUTO_TEST_CASE(a_seeded_failure_says_how_to_rerun_it_in_every_report) {
+  ScenarioResult r;
+  r.id = "s@seed=7";
+  r.file = "s.yaml";
+  r.outcome = ScenarioResult::Outcome::failed;
+  r.failed = 1;
+  r.failures.push_back(Failure{"s.yaml:4", "led.logo", "off", "on", 1.0, "s.yaml:4: led.logo"});
+  r.rerun = "amprig run s.yaml --seed 7";
+  std::ostringstream summary;
+  print_summary(summary, {r}, 1.0);
+  BOOST_TEST(summary.str().find("FAIL s@seed=7 (s.yaml)\n  s.yaml:4: led.logo\n  rerun: amprig run "
+                                "s.yaml --seed 7\n") != std::string::npos,
+             summary.str());
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("amprig-rerun-" + std::to_string(getpid()));
+  const std::string junit = (dir / "junit.xml").string();
+  BOOST_TEST(write_junit(junit, {r}) == "");
+  BOOST_TEST(slurp(junit).find("name=\"s@seed=7\"") != std::string::npos);
+  BOOST_TEST(slurp(junit).find("s.yaml:4: led.logo\nrerun: amprig run s.yaml --seed 7\n</failure>") !=
+             std::string::npos, slurp(junit));
+  const std::string md = (dir / "report.md").string();
+  BOOST_TEST(write_markdown_report(md, {r}, "amprig run") == "");
+  BOOST_TEST(slurp(md).find("Replay: `amprig run s.yaml --seed 7 --vcd s@seed=7.vcd`") !=
+             std::string::npos, slurp(md));
+  std::filesystem::remove_all(dir);
+}

@@ -298,11 +298,14 @@ BOOST_AUTO_TEST_CASE(a_seeded_failure_says_how_to_rerun_it_in_every_report) {
   const std::string junit = (dir / "junit.xml").string();
   BOOST_TEST(write_junit(junit, {r}) == "");
   BOOST_TEST(slurp(junit).find("name=\"s@seed=7\"") != std::string::npos);
-  BOOST_TEST(slurp(junit).find("s.yaml:4: led.logo\nrerun: amprig run s.yaml --seed 7\n</failure>") !=
-             std::string::npos, slurp(junit));
+  BOOST_TEST(
+      slurp(junit).find("s.yaml:4: led.logo\nrerun: amprig run s.yaml --seed 7\n</failure>") !=
+          std::string::npos,
+      slurp(junit));
   const std::string md = (dir / "report.md").string();
   BOOST_TEST(write_markdown_report(md, {r}, "amprig run") == "");
   BOOST_TEST(slurp(md).find("Replay: `amprig run s.yaml --seed 7 --vcd s@seed=7.vcd`") !=
-             std::string::npos, slurp(md));
+                 std::string::npos,
+             slurp(md));
   std::filesystem::remove_all(dir);
 }

@@ -61,10 +61,10 @@ inline constexpr LimitInfo kLimitInfo[] = {
     {"harmonics", kMaxHarmonics, "harmonics", "the mains or one load"},
     {"plant.solar.clouds", kMaxClouds, "clouds", "a scenario"},
     {"link outages", kMaxOutages, "outages", "one link"},
-    {"-j", kMaxJobs, "processes", "run and sweep"},
+    {"-j", kMaxJobs, "processes", "run, sweep and bench"},
     {"--vcd-period (minimum)", static_cast<std::uint64_t>(kMinVcdPeriodNs), "ns",
      "run, sweep and replay"},
-    {"--trace", kMaxTraceSignals, "signals", "a run"},
+    {"--trace", kMaxTraceSignals, "signals", "run, sweep and replay"},
     {"seed", kMaxSeed, "", "seed:, --seed and every seed --seeds makes"},
     {"--seeds", kMaxSeedsPerScenario, "seeds", "each scenario of a run"},
 };

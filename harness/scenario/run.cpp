@@ -18,6 +18,7 @@
 #include "report/vcd_tracer.h"
 #include "rig/rig.h"
 #include "rig/sim_log.h"
+#include "scenario/limits.h"
 #include "scenario/step_runner.h"
 
 namespace amprig {
@@ -91,7 +92,8 @@ struct RunJob {
   bool seed_in_id = false;
 };
 
-// Each YAML file once per seed; a Python file once (its seeds are its own code's).
+// Each YAML file once per seed; a Python file once (its seeds are its own code's). Throws
+// std::invalid_argument when a seed would pass kMaxSeed.
 std::vector<RunJob> expand_seeds(const std::vector<std::string>& files, const RunOptions& options) {
   std::vector<RunJob> jobs;
   const bool seeded = options.seed || options.seeds != 1 || options.seed_offset != 0;
@@ -109,6 +111,12 @@ std::vector<RunJob> expand_seeds(const std::vector<std::string>& files, const Ru
       continue;
     }
     const std::uint64_t first = options.seed.value_or(own) + options.seed_offset;
+    // Each seed must be one `--seed S` accepts, so that its rerun command works.
+    if (first + options.seeds - 1 > kMaxSeed) {
+      throw std::invalid_argument(file + ": its seeds would run to " +
+                                  std::to_string(first + options.seeds - 1) +
+                                  ", past the largest seed, " + std::to_string(kMaxSeed));
+    }
     for (std::uint64_t k = 0; k < options.seeds; ++k) {
       const std::uint64_t seed = first + k;
       jobs.push_back(RunJob{file, seed, options.seeds > 1 || seed != own});

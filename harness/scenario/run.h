@@ -62,7 +62,8 @@ std::string seeded_id(const std::string& id, std::uint64_t seed);
 std::vector<std::string> trace_paths(const std::vector<std::string>& files,
                                      const RunOptions& options);
 // Runs each file in a child process (a YAML file once per seed of options.seed/seeds/seed_offset);
-// `on_done` is called as each result arrives (a Python file may give several).
+// `on_done` is called as each result arrives (a Python file may give several). Throws
+// std::invalid_argument, before anything runs, when a seed would pass kMaxSeed.
 std::vector<ScenarioResult> run_scenarios(
     const std::vector<std::string>& files, const RunOptions& options,
     const std::function<void(const ScenarioResult&, std::size_t done, std::size_t total)>& on_done);

@@ -235,6 +235,16 @@ BOOST_AUTO_TEST_CASE(seeds_run_as_rows_of_their_own_with_a_rerun_command) {
   const auto plain = run_scenarios({file.path()}, same, {});
   BOOST_REQUIRE(plain.size() == 1u);
   BOOST_TEST(plain[0].id == "checked");
+  // A seed past kMaxSeed could not be rerun with --seed: refused before anything runs.
+  RunOptions past;
+  past.seed = kMaxSeed;
+  past.seeds = 2;
+  BOOST_CHECK_EXCEPTION(run_scenarios({file.path()}, past, {}), std::invalid_argument,
+                        [&](const std::invalid_argument& e) {
+                          return std::string(e.what()) ==
+                                 file.path() + ": its seeds would run to 9000000000000001, past "
+                                               "the largest seed, 9000000000000000";
+                        });
 }
 
 BOOST_AUTO_TEST_CASE(a_sub_second_timeout_stops_the_run_in_time) {

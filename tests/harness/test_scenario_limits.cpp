@@ -242,8 +242,9 @@ BOOST_AUTO_TEST_CASE(seeds_run_as_rows_of_their_own_with_a_rerun_command) {
   BOOST_CHECK_EXCEPTION(run_scenarios({file.path()}, past, {}), std::invalid_argument,
                         [&](const std::invalid_argument& e) {
                           return std::string(e.what()) ==
-                                 file.path() + ": its seeds would run to 9000000000000001, past "
-                                               "the largest seed, 9000000000000000";
+                                 file.path() +
+                                     ": its seeds would run to 9000000000000001, past "
+                                     "the largest seed, 9000000000000000";
                         });
 }
 

@@ -1,6 +1,7 @@
 // The `amprig` program: run scenarios, list signals and faults, benchmark.
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -20,6 +21,7 @@
 #include "report/reports.h"
 #include "rig/rig.h"
 #include "rig/sim_log.h"
+#include "scenario/limits.h"
 #include "scenario/run.h"
 #include "sweep/runner.h"
 #include "sweep/test_hooks.h"
@@ -50,6 +52,16 @@ commands:
       --adc behavioural|rtl
                           the virtual ADC of every scenario, whatever its device.adc says
                           (rtl: delta-sigma modulators into the verilated sinc3 decimator)
+      --seed S            run each YAML scenario with seed S instead of its file's
+      --seeds N           N seeds per YAML scenario: its seed s (or S), then s+1 ... s+N-1; each
+                          seed's result is a row <id>@seed=<seed> (also whenever the seed is not
+                          the file's), and a failure names the command that reruns it
+      --seed-offset K     start at s+K (s: the file's seed or S): --seeds 3 --seed-offset 1 runs
+                          s+1, s+2, s+3. Python scenarios choose their seeds in their code: a .py
+                          file named with these options is a usage error, and one found in a
+                          directory runs once
+      --allow-no-checks   a scenario that evaluated no expectation (NO CHECKS) does not fail the
+                          run: a deliberate smoke run
   sweep FILE          run a fault sweep (scenarios/sweeps/*.yaml): every run in a process of its
                       own, results appended to a JSON-lines file as each finishes
       -j N                runs in parallel (default: number of cores)
@@ -100,8 +112,15 @@ commands:
   help                this text
   help balancer       the load balancer's settings (unit, default, meaning) and the reasons
                       it gives for its decisions
+  help limits         the sizes, counts and times a scenario, base or sweep file may use
 
-Exit codes: 0 every scenario (run) passed; 1 a scenario failed or had an error; 2 bad usage.
+The outputs of run (--junit, --report, --vcd) get their folder made if it is missing; one that
+is an input of the run (a scenario or a base it uses) is refused before anything runs. An output
+or standard output that cannot be written in full is an error (exit code 1); the other outputs
+are still written.
+
+Exit codes: 0 every scenario (run) passed; 1 a scenario failed, had an error or checked nothing
+(NO CHECKS, unless --allow-no-checks), or an output could not be written; 2 bad usage.
 )";
 
 // Words of `text` in lines of at most `width` characters (a longer word gets a line of its own),
@@ -153,6 +172,23 @@ int command_help_balancer() {
   return 0;
 }
 
+// `amprig help limits`: straight from kLimitInfo, the constants the checks read.
+int command_help_limits() {
+  std::size_t name_w = std::strlen("limit");
+  for (const auto& info : kLimitInfo) name_w = std::max(name_w, std::strlen(info.name));
+  std::ostringstream out;
+  out << "Limits (a file or option beyond one is refused with the limit in the message):\n\n";
+  for (const auto& info : kLimitInfo) {
+    out << "  " << std::left << std::setw(static_cast<int>(name_w) + 2) << info.name << info.value
+        << (info.unit[0] != '\0' ? " " : "") << info.unit
+        << (info.value == static_cast<std::uint64_t>(kMaxSimTimeNs) ? " = " + max_sim_time_text()
+                                                                    : "")
+        << "  (" << info.applies_to << ")\n";
+  }
+  std::fputs(out.str().c_str(), stdout);
+  return 0;
+}
+
 int usage_error(const std::string& message) {
   std::fprintf(stderr, "amprig: %s\n(try 'amprig help')\n", message.c_str());
   return 2;
@@ -160,6 +196,102 @@ int usage_error(const std::string& message) {
 
 double seconds(const std::string& text) {
   return static_cast<double>(parse_duration_ns(text)) * 1e-9;
+}
+
+// A duration option's value: its errors name the option (they are usage errors).
+double option_seconds(const std::string& option, const std::string& text) {
+  try {
+    return seconds(text);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(option + ": " + e.what());
+  }
+}
+
+// --timeout: positive, sub-second allowed, at most the simulator's range (the same limit as
+// simulated time).
+double timeout_seconds(const std::string& text) {
+  const double s = option_seconds("--timeout", text);
+  if (s <= 0) throw std::invalid_argument("--timeout must be positive, got '" + text + "'");
+  return s;
+}
+
+// A whole number in [lo, hi], written in full (no sign, no fraction, no trailing text).
+std::uint64_t whole_number(const std::string& option, const std::string& text, std::uint64_t lo,
+                           std::uint64_t hi) {
+  const std::string range = "[" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
+  const bool digits = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isdigit(static_cast<unsigned char>(c));
+  });
+  if (!digits) {
+    throw std::invalid_argument(option + " takes a whole number in " + range + ", not '" + text +
+                                "'");
+  }
+  errno = 0;
+  const unsigned long long v = std::strtoull(text.c_str(), nullptr, 10);
+  if (errno == ERANGE || v < lo || v > hi) {
+    throw std::invalid_argument(option + " " + text + " is out of range " + range);
+  }
+  return v;
+}
+
+// --vcd-period: from the trace's timescale up.
+double vcd_period_seconds(const std::string& text) {
+  const double s = option_seconds("--vcd-period", text);
+  if (s < static_cast<double>(kMinVcdPeriodNs) * 1e-9) {
+    throw std::invalid_argument("--vcd-period must be at least " + std::to_string(kMinVcdPeriodNs) +
+                                " ns (the trace's timescale), got '" + text + "'");
+  }
+  return s;
+}
+
+int jobs_option(const std::string& text) {
+  return static_cast<int>(whole_number("-j", text, 1, kMaxJobs));
+}
+
+// Splits --trace's "a,b,c".
+std::vector<std::string> name_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream list(text);
+  std::string name;
+  while (std::getline(list, name, ',')) out.push_back(name);
+  if (out.size() > kMaxTraceSignals) {
+    throw std::invalid_argument("--trace names " + std::to_string(out.size()) +
+                                " signals; the limit is " + std::to_string(kMaxTraceSignals));
+  }
+  return out;
+}
+
+// Refuses an output path that is one of the run's inputs (a scenario or a base it merges), or
+// the same as another output, before anything runs or is overwritten.
+void check_outputs(const std::vector<std::pair<std::string, std::string>>& outputs,
+                   const std::vector<std::string>& files) {
+  std::vector<std::pair<std::string, std::string>> inputs;
+  for (const auto& file : files) {
+    for (const auto& path : scenario_files(file)) inputs.emplace_back(path, file);
+  }
+  std::vector<std::pair<std::string, std::string>> seen;
+  for (const auto& [option, path] : outputs) {
+    if (path.empty()) continue;
+    const std::string canonical = fs::weakly_canonical(path).string();
+    for (const auto& [input, scenario] : inputs) {
+      if (input == canonical) {
+        throw std::invalid_argument(option + " " + path + " is an input of the run" +
+                                    (fs::weakly_canonical(scenario).string() == input
+                                         ? ""
+                                         : " (a base file of " + scenario + ")") +
+                                    ": it would be overwritten");
+      }
+    }
+    for (const auto& [other, other_path] : seen) {
+      if (fs::weakly_canonical(other_path).string() == canonical) {
+        throw std::invalid_argument(option + " and " + other + " name the same file " + path);
+      }
+    }
+    if (fs::is_directory(path) || path.back() == '/') {
+      throw std::invalid_argument(option + " " + path + " is a directory");
+    }
+    seen.emplace_back(option, path);
+  }
 }
 
 std::vector<std::string> collect(const std::vector<std::string>& inputs) {
@@ -198,6 +330,8 @@ int command_run(const std::vector<std::string>& args) {
   std::string junit, report;
   std::vector<std::string> inputs;
   bool show_output = false;
+  bool allow_no_checks = false;
+  bool vcd_period_given = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&]() -> std::string {
@@ -211,16 +345,22 @@ int command_run(const std::vector<std::string>& args) {
     } else if (a == "--vcd") {
       options.vcd_path = value();
     } else if (a == "--vcd-period") {
-      options.vcd_period_s = seconds(value());
+      options.vcd_period_s = vcd_period_seconds(value());
+      vcd_period_given = true;
     } else if (a == "--trace") {
-      std::stringstream list(value());
-      std::string name;
-      while (std::getline(list, name, ',')) options.trace.push_back(name);
+      options.trace = name_list(value());
     } else if (a == "-j") {
-      options.jobs = std::atoi(value().c_str());
-      if (options.jobs < 1) throw std::invalid_argument("-j takes a positive number");
+      options.jobs = jobs_option(value());
     } else if (a == "--timeout") {
-      options.timeout_s = seconds(value());
+      options.timeout_s = timeout_seconds(value());
+    } else if (a == "--seed") {
+      options.seed = whole_number(a, value(), 0, kMaxSeed);
+    } else if (a == "--seeds") {
+      options.seeds = whole_number(a, value(), 1, kMaxSeedsPerScenario);
+    } else if (a == "--seed-offset") {
+      options.seed_offset = whole_number(a, value(), 0, kMaxSeed);
+    } else if (a == "--allow-no-checks") {
+      allow_no_checks = true;
     } else if (a == "-v" || a == "--verbose") {
       set_log_level(LogLevel::info);
     } else if (a == "--log") {
@@ -246,8 +386,43 @@ int command_run(const std::vector<std::string>& args) {
     }
   }
   if (inputs.empty()) throw std::invalid_argument("run needs a scenario file or directory");
-  if (options.vcd_period_s <= 0) throw std::invalid_argument("--vcd-period must be positive");
+  // Without a trace they would do nothing: a forgotten --vcd must not look like a traced run.
+  if (options.vcd_path.empty() && (!options.trace.empty() || vcd_period_given)) {
+    throw std::invalid_argument("--trace and --vcd-period go with --vcd FILE");
+  }
+  const bool seeded = options.seed || options.seeds != 1 || options.seed_offset != 0;
+  if (seeded) {
+    for (const auto& input : inputs) {
+      if (fs::path(input).extension() == ".py") {
+        throw std::invalid_argument(
+            input +
+            ": --seed, --seeds and --seed-offset are for YAML scenarios; a Python "
+            "scenario chooses its seeds in its code (the seed key of what it gives amprig.Rig)");
+      }
+    }
+  }
   const auto files = collect(inputs);
+  std::vector<std::pair<std::string, std::string>> outputs = {{"--junit", junit},
+                                                              {"--report", report}};
+  // With several runs, --vcd FILE stands for one trace per run: FILE.<run>.vcd.
+  for (const auto& path : trace_paths(files, options)) outputs.emplace_back("--vcd", path);
+  check_outputs(outputs, files);
+  // The three outputs alike: a missing folder is made, before anything runs.
+  for (const auto& path : {junit, report, options.vcd_path}) {
+    if (std::string why = make_parent_folder(path); !why.empty()) {
+      throw std::runtime_error(path + ": " + why);
+    }
+  }
+  if (seeded) {
+    const auto python = std::count_if(files.begin(), files.end(), [](const std::string& f) {
+      return fs::path(f).extension() == ".py";
+    });
+    if (python > 0) {
+      std::fprintf(stderr,
+                   "amprig: note: %ld Python file(s) run once: their seeds are their code's\n",
+                   static_cast<long>(python));
+    }
+  }
   // Python scenarios leave their plots and files beside the report.
   if (!report.empty() && std::getenv("AMPRIG_REPORT_DIR") == nullptr) {
     const fs::path folder = fs::absolute(report).parent_path();
@@ -268,34 +443,28 @@ int command_run(const std::vector<std::string>& args) {
   print_summary(std::cout, results, wall_s);
   int code = 0;
   for (const auto& r : results) {
-    if (r.outcome != ScenarioResult::Outcome::passed) code = 1;
+    const bool accepted = r.outcome == ScenarioResult::Outcome::passed ||
+                          (allow_no_checks && r.outcome == ScenarioResult::Outcome::no_checks);
+    if (!accepted) code = 1;
   }
+  // Each output on its own: one that cannot be written does not keep the others from being.
   if (!junit.empty()) {
-    if (write_junit(junit, results)) {
+    if (const std::string why = write_junit(junit, results, allow_no_checks); why.empty()) {
       std::cout << "JUnit: " << junit << "\n";
     } else {
-      std::cerr << "amprig: cannot write " << junit << "\n";
-      code = std::max(code, 1);
+      std::fprintf(stderr, "amprig: cannot write %s: %s\n", junit.c_str(), why.c_str());
+      code = 1;
     }
   }
   if (!report.empty()) {
-    if (write_markdown_report(report, results, "amprig run")) {
+    if (const std::string why = write_markdown_report(report, results, "amprig run"); why.empty()) {
       std::cout << "report: " << report << "\n";
     } else {
-      std::cerr << "amprig: cannot write " << report << "\n";
-      code = std::max(code, 1);
+      std::fprintf(stderr, "amprig: cannot write %s: %s\n", report.c_str(), why.c_str());
+      code = 1;
     }
   }
   return code;
-}
-
-// Splits "a,b,c".
-std::vector<std::string> name_list(const std::string& text) {
-  std::vector<std::string> out;
-  std::stringstream list(text);
-  std::string name;
-  while (std::getline(list, name, ',')) out.push_back(name);
-  return out;
 }
 
 int command_sweep(const std::vector<std::string>& args, const std::string& program) {
@@ -311,8 +480,7 @@ int command_sweep(const std::vector<std::string>& args, const std::string& progr
       return args[++i];
     };
     if (a == "-j") {
-      options.jobs = std::atoi(value().c_str());
-      if (options.jobs < 1) throw std::invalid_argument("-j takes a positive number");
+      options.jobs = jobs_option(value());
       jobs_given = true;
     } else if (a == "--cluster") {
       options.cluster = value();
@@ -328,8 +496,7 @@ int command_sweep(const std::vector<std::string>& args, const std::string& progr
     } else if (a == "--resume") {
       options.resume = true;
     } else if (a == "--timeout") {
-      options.timeout_s = seconds(value());
-      if (*options.timeout_s < 1) throw std::invalid_argument("--timeout is at least 1s");
+      options.timeout_s = timeout_seconds(value());
     } else if (a == "--list") {
       options.list = true;
     } else if (a == "--emit") {
@@ -339,8 +506,7 @@ int command_sweep(const std::vector<std::string>& args, const std::string& progr
     } else if (a == "--vcd") {
       options.vcd_dir = value();
     } else if (a == "--vcd-period") {
-      options.vcd_period_s = seconds(value());
-      if (options.vcd_period_s <= 0) throw std::invalid_argument("--vcd-period must be positive");
+      options.vcd_period_s = vcd_period_seconds(value());
     } else if (a == "--trace") {
       options.trace = name_list(value());
     } else if (!a.empty() && a[0] == '-') {
@@ -386,8 +552,7 @@ int command_replay(const std::vector<std::string>& args) {
     if (a == "--vcd") {
       options.vcd = value();
     } else if (a == "--vcd-period") {
-      options.vcd_period_s = seconds(value());
-      if (options.vcd_period_s <= 0) throw std::invalid_argument("--vcd-period must be positive");
+      options.vcd_period_s = vcd_period_seconds(value());
     } else if (a == "--trace") {
       options.trace = name_list(value());
     } else if (a == "-v" || a == "--verbose") {
@@ -395,8 +560,7 @@ int command_replay(const std::vector<std::string>& args) {
     } else if (a == "--sweep") {
       options.sweep_file = value();
     } else if (a == "--timeout") {
-      options.timeout_s = seconds(value());
-      if (*options.timeout_s < 1) throw std::invalid_argument("--timeout is at least 1s");
+      options.timeout_s = timeout_seconds(value());
     } else if (a == "--results") {
       options.results_out = value();
     } else if (!a.empty() && a[0] == '-') {
@@ -432,8 +596,7 @@ int command_shrink(const std::vector<std::string>& args, const std::string& prog
     } else if (a == "--sweep") {
       options.sweep_file = value();
     } else if (a == "--timeout") {
-      options.timeout_s = seconds(value());
-      if (*options.timeout_s < 1) throw std::invalid_argument("--timeout is at least 1s");
+      options.timeout_s = timeout_seconds(value());
     } else if (!a.empty() && a[0] == '-') {
       throw std::invalid_argument("unknown option " + a);
     } else {
@@ -570,7 +733,24 @@ int command_signals(const std::vector<std::string>& args, bool faults_only) {
   return 0;
 }
 
+int run_command(int argc, char* argv[]);
+
+// Every command's output is its result: one that could not reach standard output in full (a
+// full disk, a closed file) fails the command, whatever the command itself decided.
 int dispatch(int argc, char* argv[]) {
+  int code = run_command(argc, argv);
+  std::cout.flush();
+  errno = 0;
+  if (std::fflush(stdout) != 0 || std::ferror(stdout) || !std::cout) {
+    const std::string why = errno != 0 ? std::string(": ") + std::strerror(errno) : "";
+    std::fprintf(stderr, "amprig: cannot write to standard output%s; what it shows is incomplete\n",
+                 why.c_str());
+    code = std::max(code, 1);
+  }
+  return code;
+}
+
+int run_command(int argc, char* argv[]) {
   if (argc < 2) {
     std::fputs(kUsage, stderr);
     return 2;
@@ -604,8 +784,7 @@ int dispatch(int argc, char* argv[]) {
           }
           if (options.sweep_file == "none") options.sweep_file.clear();
         } else if (args[i] == "-j" && i + 1 < args.size()) {
-          options.jobs = std::atoi(args[++i].c_str());
-          if (options.jobs < 1) return usage_error("bench: -j takes a positive number");
+          options.jobs = jobs_option(args[++i]);
         } else if (args[i] == "--repeat" && i + 1 < args.size()) {
           options.repeat = std::atoi(args[++i].c_str());
           if (options.repeat < 1) return usage_error("bench: --repeat takes a positive number");
@@ -626,7 +805,8 @@ int dispatch(int argc, char* argv[]) {
         return 0;
       }
       if (args.size() == 1 && args[0] == "balancer") return command_help_balancer();
-      return usage_error("help: unknown topic '" + args[0] + "' (topics: balancer)");
+      if (args.size() == 1 && args[0] == "limits") return command_help_limits();
+      return usage_error("help: unknown topic '" + args[0] + "' (topics: balancer, limits)");
     }
     return usage_error("unknown command '" + command + "'");
   } catch (const ScenarioError& e) {

@@ -42,8 +42,17 @@ const char* to_string(ScenarioResult::Outcome outcome) {
     case ScenarioResult::Outcome::passed: return "PASS";
     case ScenarioResult::Outcome::failed: return "FAIL";
     case ScenarioResult::Outcome::error: return "ERROR";
+    case ScenarioResult::Outcome::no_checks: return "NO CHECKS";
   }
   return "?";
+}
+
+void mark_no_checks(ScenarioResult& result) {
+  if (result.outcome != ScenarioResult::Outcome::passed || result.expectations > 0) return;
+  result.outcome = ScenarioResult::Outcome::no_checks;
+  result.error = result.file +
+                 ": no expectation was checked (add an 'expect:' to a step; "
+                 "--allow-no-checks accepts this for a smoke run)";
 }
 
 std::string serialise(const ScenarioResult& r) {

@@ -23,6 +23,11 @@ class VcdWriter {
   // Writes the values that changed since the last sample (all of them when `force`).
   void sample(double time_s, bool force);
   void flush() { m_out.flush(); }
+  // Closes the file; false if any of it could not be written (a full disk shows only here).
+  bool finish() {
+    m_out.close();
+    return !m_out.fail();
+  }
 
  private:
   struct Traced {
@@ -42,6 +47,7 @@ class VcdTracer : public sc_core::sc_module {
   VcdTracer(const sc_core::sc_module_name& name, const SignalRegistry& signals,
             const std::string& path, double period_s, const std::vector<std::string>& names);
   bool ok() const { return m_writer.ok(); }
+  bool finish() { return m_writer.finish(); }
 
  private:
   void run();  // SC_THREAD

@@ -1,9 +1,14 @@
 #include "scenario/config_tree.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
-#include <fstream>
-#include <sstream>
+#include <cerrno>
+#include <cstring>
+
+#include "scenario/limits.h"
 
 namespace amprig {
 namespace {
@@ -12,35 +17,119 @@ SourceRef ref(const std::string& file, const YAML::Mark& mark) {
   return SourceRef{file, mark.is_null() ? 0 : mark.line + 1};
 }
 
-ConfigNode convert(const YAML::Node& node, const std::string& file) {
-  ConfigNode out;
-  out.where = ref(file, node.Mark());
-  switch (node.Type()) {
-    case YAML::NodeType::Undefined:
-    case YAML::NodeType::Null:
-      out.type = ConfigNode::Type::null;
-      break;
-    case YAML::NodeType::Scalar:
-      out.type = ConfigNode::Type::scalar;
-      out.scalar = node.Scalar();
-      break;
-    case YAML::NodeType::Sequence:
-      out.type = ConfigNode::Type::sequence;
-      for (const auto& item : node) out.items.push_back(convert(item, file));
-      break;
-    case YAML::NodeType::Map:
-      out.type = ConfigNode::Type::map;
-      for (const auto& kv : node) {
-        const SourceRef key_where = ref(file, kv.first.Mark());
-        if (!kv.first.IsScalar()) throw ScenarioError(key_where, "?", "map keys must be plain names");
-        const std::string key = kv.first.Scalar();
-        if (out.find(key) != nullptr) throw ScenarioError(key_where, key, "key appears twice");
-        out.fields.emplace_back(key, convert(kv.second, file));
-        out.key_refs.push_back(key_where);
+// yaml-cpp lets a quoted scalar run on to the end of the file when its closing quote is missing
+// (the rest of the file becomes one value): `pos` is where the quote opens.
+bool quote_is_closed(const std::string& text, std::size_t pos) {
+  if (pos >= text.size()) return true;
+  const char quote = text[pos];
+  if (quote != '"' && quote != '\'') return true;
+  for (std::size_t i = pos + 1; i < text.size(); ++i) {
+    if (quote == '"' && text[i] == '\\') {
+      ++i;
+    } else if (text[i] == quote) {
+      if (quote == '\'' && i + 1 < text.size() && text[i + 1] == '\'') {
+        ++i;  // '' is a quote inside single quotes
+      } else {
+        return true;
       }
-      break;
+    }
   }
-  return out;
+  return false;
+}
+
+// The tree of one file, with its nodes counted (an alias expands each time it is used) and its
+// nesting bounded.
+class Converter {
+ public:
+  Converter(const std::string& text, const std::string& file) : m_text(text), m_file(file) {}
+
+  ConfigNode convert(const YAML::Node& node, std::size_t depth = 1) {
+    ConfigNode out;
+    out.where = ref(m_file, node.Mark());
+    if (++m_nodes > kMaxConfigNodes) {
+      throw ScenarioError(out.where, "",
+                          "more than " + std::to_string(kMaxConfigNodes) +
+                              " YAML nodes (is an alias expanding without end?)");
+    }
+    if (depth > kMaxConfigDepth) {
+      throw ScenarioError(
+          out.where, "",
+          "lists and maps nested more than " + std::to_string(kMaxConfigDepth) + " deep");
+    }
+    switch (node.Type()) {
+      case YAML::NodeType::Undefined:
+      case YAML::NodeType::Null:
+        out.type = ConfigNode::Type::null;
+        break;
+      case YAML::NodeType::Scalar:
+        check_quote(node, out.where);
+        out.type = ConfigNode::Type::scalar;
+        out.scalar = node.Scalar();
+        break;
+      case YAML::NodeType::Sequence:
+        out.type = ConfigNode::Type::sequence;
+        for (const auto& item : node) out.items.push_back(convert(item, depth + 1));
+        break;
+      case YAML::NodeType::Map:
+        out.type = ConfigNode::Type::map;
+        for (const auto& kv : node) {
+          const SourceRef key_where = ref(m_file, kv.first.Mark());
+          if (!kv.first.IsScalar())
+            throw ScenarioError(key_where, "?", "map keys must be plain names");
+          check_quote(kv.first, key_where);
+          const std::string key = kv.first.Scalar();
+          if (out.find(key) != nullptr) throw ScenarioError(key_where, key, "key appears twice");
+          out.fields.emplace_back(key, convert(kv.second, depth + 1));
+          out.key_refs.push_back(key_where);
+        }
+        break;
+    }
+    return out;
+  }
+
+ private:
+  void check_quote(const YAML::Node& scalar, const SourceRef& where) const {
+    // yaml-cpp tags a quoted scalar "!"; a plain one "?".
+    if (scalar.Tag() != "!" || scalar.Mark().is_null()) return;
+    if (!quote_is_closed(m_text, static_cast<std::size_t>(scalar.Mark().pos))) {
+      throw ScenarioError(where, "",
+                          std::string("YAML syntax error: the quote (") +
+                              m_text[static_cast<std::size_t>(scalar.Mark().pos)] +
+                              ") opened here is never closed");
+    }
+  }
+
+  const std::string& m_text;
+  const std::string& m_file;
+  std::size_t m_nodes = 0;
+};
+
+// The 1-based line of the first line that holds YAML (not blank, not a comment, not '---'),
+// and how far it is indented; {0, 0} when there is none.
+std::pair<int, std::size_t> first_content_line(const std::string& text) {
+  int line = 0;
+  for (std::size_t start = 0; start < text.size();) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    ++line;
+    const std::string l = text.substr(start, end - start);
+    const std::size_t indent = l.find_first_not_of(" \t\r");
+    if (indent != std::string::npos && l[indent] != '#' && l.rfind("---", 0) != 0 &&
+        l.rfind("%", 0) != 0) {
+      return {line, indent};
+    }
+    start = end + 1;
+  }
+  return {0, 0};
+}
+
+std::string file_kind(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a named pipe";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
 }
 
 }  // namespace
@@ -60,21 +149,77 @@ const SourceRef& ConfigNode::key_ref(const std::string& key) const {
 }
 
 ConfigNode parse_config_text(const std::string& text, const std::string& file_name) {
-  YAML::Node root;
+  if (text.size() > kMaxConfigFileBytes) {
+    throw ScenarioError(SourceRef{file_name, 0}, "",
+                        "the text is " + std::to_string(text.size()) + " bytes; at most " +
+                            std::to_string(kMaxConfigFileBytes) + " bytes are read");
+  }
+  std::vector<YAML::Node> documents;
   try {
-    root = YAML::Load(text);
+    documents = YAML::LoadAll(text);
   } catch (const YAML::Exception& e) {
     throw ScenarioError(ref(file_name, e.mark), "", "YAML syntax error: " + e.msg);
   }
-  return convert(root, file_name);
+  if (documents.size() > 1) {
+    // A key less indented than the file's first line ends its document and starts another;
+    // so does a '---' line. Either way the rest of the file would be ignored.
+    const auto [first_line, indent] = first_content_line(text);
+    if (indent > 0) {
+      throw ScenarioError(SourceRef{file_name, first_line}, "",
+                          "YAML syntax error: the first line is indented (" +
+                              std::to_string(indent) +
+                              " columns), so the less indented lines after it are not part of "
+                              "it; start top-level keys in the first column");
+    }
+    throw ScenarioError(ref(file_name, documents[1].Mark()), "",
+                        "a second YAML document starts here; a file holds one document (remove "
+                        "the '---' line, or merge the two)");
+  }
+  Converter converter(text, file_name);
+  return converter.convert(documents.empty() ? YAML::Node() : documents.front());
 }
 
 ConfigNode load_config_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw ScenarioError(SourceRef{path, 0}, "", "cannot open file");
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse_config_text(text.str(), path);
+  const SourceRef where{path, 0};
+  // Looked at before it is opened: opening a FIFO would block, and /dev/zero never ends.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    throw ScenarioError(where, "", std::string("cannot open file: ") + std::strerror(errno));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    throw ScenarioError(where, "",
+                        "cannot read " + file_kind(st.st_mode) +
+                            ": a scenario, base or sweep file must be a regular file");
+  }
+  if (static_cast<std::uintmax_t>(st.st_size) > kMaxConfigFileBytes) {
+    throw ScenarioError(where, "",
+                        "the file is " + std::to_string(st.st_size) + " bytes; the limit is " +
+                            std::to_string(kMaxConfigFileBytes) + " bytes");
+  }
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
+    throw ScenarioError(where, "", std::string("cannot open file: ") + std::strerror(errno));
+  // Read one byte past the limit, in case the file grew since it was looked at.
+  std::string text;
+  char buffer[65536];
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int error = errno;
+      ::close(fd);
+      throw ScenarioError(where, "", std::string("cannot read file: ") + std::strerror(error));
+    }
+    if (n == 0) break;
+    text.append(buffer, static_cast<std::size_t>(n));
+    if (text.size() > kMaxConfigFileBytes) break;
+  }
+  ::close(fd);
+  if (text.size() > kMaxConfigFileBytes) {
+    throw ScenarioError(
+        where, "", "the file is over " + std::to_string(kMaxConfigFileBytes) + " bytes, the limit");
+  }
+  return parse_config_text(text, path);
 }
 
 ConfigNode merge_config(const ConfigNode& base, const ConfigNode& overlay) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "scenario/config_tree.h"
+#include "scenario/limits.h"
 #include "scenario/scenario.h"
 
 namespace amprig {
@@ -90,6 +91,26 @@ class Decoder {
     }
   }
 
+  // `a + b` (a start and a window, a fault's start and its duration) as one time, which must
+  // stay within the kernel's range like each of its parts.
+  static SimTimeNs sum_ns(SimTimeNs a, SimTimeNs b, const SourceRef& where, const std::string& key,
+                          const std::string& what) {
+    if (b > kMaxSimTimeNs - a) {
+      fail(where, key, what + " ends beyond the simulator's range: at most " + max_sim_time_text());
+    }
+    return a + b;
+  }
+
+  // A list of at most `limit` entries (`what`: "loads", "steps", ...).
+  static void check_count(const ConfigNode& list, const std::string& key, std::size_t limit,
+                          const std::string& what) {
+    const std::size_t count = list.is_map() ? list.fields.size() : list.items.size();
+    if (count > limit) {
+      fail(list.where, key,
+           std::to_string(count) + " " + what + "; the limit is " + std::to_string(limit));
+    }
+  }
+
   static double seconds(const ConfigNode& node, const std::string& key) {
     return static_cast<double>(duration(node, key)) * 1e-9;
   }
@@ -119,6 +140,7 @@ class Decoder {
 
   static std::vector<models::Harmonic> harmonics(const ConfigNode& node, const std::string& key) {
     if (!node.is_sequence()) fail(node.where, key, "expected a list of { order, percent }");
+    check_count(node, key, kMaxHarmonics, "harmonics");
     std::vector<models::Harmonic> out;
     for (std::size_t i = 0; i < node.items.size(); ++i) {
       const ConfigNode& h = node.items[i];

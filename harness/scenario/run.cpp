@@ -1,6 +1,7 @@
 #include "scenario/run.h"
 
 #include <sys/prctl.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,10 +13,12 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <sstream>
 
 #include "report/vcd_tracer.h"
 #include "rig/rig.h"
 #include "rig/sim_log.h"
+#include "scenario/limits.h"
 #include "scenario/step_runner.h"
 
 namespace amprig {
@@ -60,7 +63,79 @@ ScenarioResult error_result(const std::string& file, const std::string& error) {
   return r;
 }
 
+bool is_python(const std::string& file) { return std::filesystem::path(file).extension() == ".py"; }
+
+// "0.25", "600", "18446744.07": a timeout as the messages give it.
+std::string seconds_text(double s) {
+  std::ostringstream out;
+  out.precision(s < 1e9 ? 10 : 17);
+  out << s;
+  return out.str();
+}
+
+// SIGALRM after `timeout_s` of wall time, to the microsecond (alarm() counts whole seconds in
+// an unsigned int: it cut short a sub-second timeout and wrapped a long one).
+void arm_timeout(double timeout_s) {
+  constexpr double kUsPerS = 1e6;
+  const double us = std::max(1.0, std::ceil(timeout_s * kUsPerS));
+  itimerval timer{};
+  timer.it_value.tv_sec = static_cast<time_t>(us / kUsPerS);
+  timer.it_value.tv_usec =
+      static_cast<suseconds_t>(us - static_cast<double>(timer.it_value.tv_sec) * kUsPerS);
+  setitimer(ITIMER_REAL, &timer, nullptr);
+}
+
+// One run of `amprig run`: a file, and the seed it runs with (none: its own).
+struct RunJob {
+  std::string file;
+  std::optional<std::uint64_t> seed;
+  bool seed_in_id = false;
+};
+
+// Each YAML file once per seed; a Python file once (its seeds are its own code's). Throws
+// std::invalid_argument when a seed would pass kMaxSeed.
+std::vector<RunJob> expand_seeds(const std::vector<std::string>& files, const RunOptions& options) {
+  std::vector<RunJob> jobs;
+  const bool seeded = options.seed || options.seeds != 1 || options.seed_offset != 0;
+  for (const auto& file : files) {
+    if (!seeded || is_python(file)) {
+      jobs.push_back(RunJob{file, std::nullopt, false});
+      continue;
+    }
+    std::uint64_t own = 0;
+    try {
+      own = load_scenario(file).seed;
+    } catch (const std::exception&) {
+      // Its process reports the error, once.
+      jobs.push_back(RunJob{file, std::nullopt, false});
+      continue;
+    }
+    const std::uint64_t first = options.seed.value_or(own) + options.seed_offset;
+    // Each seed must be one `--seed S` accepts, so that its rerun command works.
+    if (first + options.seeds - 1 > kMaxSeed) {
+      throw std::invalid_argument(file + ": its seeds would run to " +
+                                  std::to_string(first + options.seeds - 1) +
+                                  ", past the largest seed, " + std::to_string(kMaxSeed));
+    }
+    for (std::uint64_t k = 0; k < options.seeds; ++k) {
+      const std::uint64_t seed = first + k;
+      jobs.push_back(RunJob{file, seed, options.seeds > 1 || seed != own});
+    }
+  }
+  return jobs;
+}
+
+// A run's name in file names: its file's stem, with the seed when its id has one.
+std::string run_name(const RunJob& job) {
+  const std::string stem = std::filesystem::path(job.file).stem().string();
+  return job.seed_in_id ? seeded_id(stem, *job.seed) : stem;
+}
+
 }  // namespace
+
+std::string seeded_id(const std::string& id, std::uint64_t seed) {
+  return id + "@seed=" + std::to_string(seed);
+}
 
 void set_python_runner(PythonRunner runner) { python_runner() = std::move(runner); }
 
@@ -79,15 +154,23 @@ std::vector<ScenarioResult> run_file_here(const std::string& file, const RunOpti
   }
 }
 
-ScenarioResult run_scenario_here(const std::string& file, const RunOptions& options) {
+ScenarioResult run_scenario_here(const std::string& file, const RunOptions& options,
+                                 std::optional<std::uint64_t> seed, bool seed_in_id) {
   const auto started = std::chrono::steady_clock::now();
   ScenarioResult result;
   try {
-    result = run_scenario_here(load_scenario(file), options);
+    Scenario scenario = load_scenario(file);
+    if (seed) reseed(scenario, *seed);
+    if (seed_in_id) scenario.id = seeded_id(scenario.id, scenario.seed);
+    result = run_scenario_here(scenario, options);
+    mark_no_checks(result);
   } catch (const ScenarioError& e) {
     result = error_result(file, e.what());
   } catch (const std::exception& e) {
     result = error_result(file, file + ": " + e.what());
+  }
+  if (seed_in_id && seed && result.id == std::filesystem::path(file).stem().string()) {
+    result.id = seeded_id(result.id, *seed);
   }
   result.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return result;
@@ -108,12 +191,19 @@ ScenarioResult run_scenario_here(const Scenario& scenario, const RunOptions& opt
     if (!options.vcd_path.empty()) {
       tracer = std::make_unique<VcdTracer>("vcd", rig.signals(), options.vcd_path,
                                            options.vcd_period_s, options.trace);
-      if (!tracer->ok()) throw std::runtime_error("cannot write " + options.vcd_path);
+      if (!tracer->ok()) throw std::runtime_error("cannot write the trace " + options.vcd_path);
     }
     sc_core::sc_start();
     if (systemc_problem_count() > 0 && result.outcome == ScenarioResult::Outcome::passed) {
       result.outcome = ScenarioResult::Outcome::error;
       result.error = "SystemC reported warnings or errors (see the output)";
+    }
+    if (tracer && !tracer->finish()) {
+      // The checks' counts stay; the run is not a pass without the trace it was asked for.
+      result.error = options.vcd_path + ": the trace could not be written in full (" +
+                     to_string(result.outcome) + " otherwise)" +
+                     (result.error.empty() ? "" : "\n" + result.error);
+      result.outcome = ScenarioResult::Outcome::error;
     }
   } catch (const ScenarioError& e) {
     result.outcome = ScenarioResult::Outcome::error;
@@ -156,7 +246,7 @@ void run_in_processes(std::size_t count, int jobs, double timeout_s, const Child
         if (getppid() != parent) _exit(1);
         dup2(output_fd, STDOUT_FILENO);
         dup2(output_fd, STDERR_FILENO);
-        alarm(static_cast<unsigned>(std::max(1.0, timeout_s)));
+        arm_timeout(timeout_s);
         // Nothing may leave this function but _exit: an exception would run the parent's loop.
         std::vector<ScenarioResult> results;
         try {
@@ -216,7 +306,7 @@ void run_in_processes(std::size_t count, int jobs, double timeout_s, const Child
       ScenarioResult r;
       r.outcome = ScenarioResult::Outcome::error;
       if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM) {
-        r.error = "timed out after " + std::to_string(static_cast<int>(timeout_s)) + " s";
+        r.error = "timed out after " + seconds_text(timeout_s) + " s";
       } else if (WIFSIGNALED(status)) {
         r.error = std::string("crashed: ") + strsignal(WTERMSIG(status));
       } else {
@@ -235,29 +325,42 @@ void run_in_processes(std::size_t count, int jobs, double timeout_s, const Child
   }
 }
 
+std::vector<std::string> trace_paths(const std::vector<std::string>& files,
+                                     const RunOptions& options) {
+  if (options.vcd_path.empty()) return {};
+  const std::vector<RunJob> jobs = expand_seeds(files, options);
+  std::vector<std::string> out;
+  for (const auto& job : jobs) out.push_back(vcd_path_for(options, run_name(job), jobs.size()));
+  return out;
+}
+
 std::vector<ScenarioResult> run_scenarios(
     const std::vector<std::string>& files, const RunOptions& options,
     const std::function<void(const ScenarioResult&, std::size_t, std::size_t)>& on_done) {
-  std::vector<std::vector<ScenarioResult>> results(files.size());
+  const std::vector<RunJob> jobs = expand_seeds(files, options);
+  std::vector<std::vector<ScenarioResult>> results(jobs.size());
   std::size_t done = 0;
   run_in_processes(
-      files.size(), options.jobs, options.timeout_s,
+      jobs.size(), options.jobs, options.timeout_s,
       [&](std::size_t index) {
+        const RunJob& job = jobs[index];
         RunOptions child_options = options;
-        child_options.vcd_path = vcd_path_for(
-            options, std::filesystem::path(files[index]).stem().string(), files.size());
-        return run_file_here(files[index], child_options);
+        child_options.vcd_path = vcd_path_for(options, run_name(job), jobs.size());
+        if (is_python(job.file)) return run_file_here(job.file, child_options);
+        return std::vector<ScenarioResult>{
+            run_scenario_here(job.file, child_options, job.seed, job.seed_in_id)};
       },
       [&](std::size_t index, std::vector<ScenarioResult>& got, double) {
+        const RunJob& job = jobs[index];
         // A process that died without a result is named after its file.
         if (got.size() == 1 && got.front().file.empty()) {
-          const ScenarioResult named = error_result(files[index], got.front().error);
-          got.front().file = named.file;
-          got.front().id = named.id;
+          got.front().file = job.file;
+          got.front().id = run_name(job);
         }
         ++done;
         for (auto& r : got) {
-          if (on_done) on_done(r, done, files.size());
+          if (job.seed) r.rerun = "amprig run " + job.file + " --seed " + std::to_string(*job.seed);
+          if (on_done) on_done(r, done, jobs.size());
           results[index].push_back(std::move(r));
         }
       });

@@ -1,7 +1,9 @@
 #pragma once
 // Running scenarios: each in a process of its own (SystemC elaborates once per
 // process, and a crash or a hang in one scenario must not take the others down).
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,13 +20,21 @@ struct RunOptions {
   std::vector<std::string> trace;     // signals to trace; empty: all
   double timeout_s = 600;             // per scenario, wall clock
   int jobs = 1;                       // scenarios in parallel
+  // Seeds of each YAML scenario: `seeds` of them from `seed` (else the file's own) + offset.
+  std::optional<std::uint64_t> seed;
+  std::uint64_t seeds = 1;
+  std::uint64_t seed_offset = 0;
   // Called on each rig once it is built, before its steps are checked (test hooks add their
   // signals here). Empty: nothing.
   std::function<void(Rig&)> prepare_rig;
 };
 
-// Runs one scenario file in this process. Elaborates SystemC: once per process.
-ScenarioResult run_scenario_here(const std::string& file, const RunOptions& options);
+// Runs one scenario file in this process. Elaborates SystemC: once per process. With `seed`, the
+// scenario runs with it instead of its file's, and with `seed_in_id` its id ends "@seed=<S>".
+// A run that passed without evaluating any expectation is no_checks.
+ScenarioResult run_scenario_here(const std::string& file, const RunOptions& options,
+                                 std::optional<std::uint64_t> seed = std::nullopt,
+                                 bool seed_in_id = false);
 // The same for a scenario already decoded (a sweep's run, built from a tree); the result names
 // scenario.file.
 ScenarioResult run_scenario_here(const Scenario& scenario, const RunOptions& options);
@@ -46,8 +56,14 @@ using ChildDone =
     std::function<void(std::size_t index, std::vector<ScenarioResult>& results, double wall_s)>;
 void run_in_processes(std::size_t count, int jobs, double timeout_s, const ChildWork& work,
                       const ChildDone& done, const std::function<bool()>& stopping = {});
-// Runs each file in a child process; `on_done` is called as each result arrives (a Python file
-// may give several).
+// "<id>@seed=<S>": the id of a scenario's run with a seed other than its file's.
+std::string seeded_id(const std::string& id, std::uint64_t seed);
+// The traces run_scenarios writes for `files` (options.vcd_path, or one per run when several).
+std::vector<std::string> trace_paths(const std::vector<std::string>& files,
+                                     const RunOptions& options);
+// Runs each file in a child process (a YAML file once per seed of options.seed/seeds/seed_offset);
+// `on_done` is called as each result arrives (a Python file may give several). Throws
+// std::invalid_argument, before anything runs, when a seed would pass kMaxSeed.
 std::vector<ScenarioResult> run_scenarios(
     const std::vector<std::string>& files, const RunOptions& options,
     const std::function<void(const ScenarioResult&, std::size_t done, std::size_t total)>& on_done);

@@ -72,7 +72,23 @@ SimTimeNs parse_duration_ns(const std::string& text) {
   if (!std::isfinite(value) || value < 0) {
     throw std::invalid_argument("'" + text + "': a duration must be a non-negative number");
   }
-  return static_cast<SimTimeNs>(std::llround(value * scale));
+  // Compared as a double before any conversion: a value past the range of SimTimeNs would
+  // otherwise wrap to a small or negative time.
+  const double ns = value * scale;
+  if (!(ns <= static_cast<double>(kMaxSimTimeNs))) {
+    throw std::invalid_argument("'" + text + "' is beyond the simulator's range: at most " +
+                                max_sim_time_text());
+  }
+  return std::min(kMaxSimTimeNs, static_cast<SimTimeNs>(std::llround(ns)));
+}
+
+std::string max_sim_time_text() {
+  constexpr SimTimeNs kNsPerS = 1'000'000'000;
+  constexpr SimTimeNs kSPerDay = 86'400;
+  std::string fraction = std::to_string(kMaxSimTimeNs % kNsPerS);
+  fraction.insert(0, 9 - fraction.size(), '0');
+  return std::to_string(kMaxSimTimeNs / kNsPerS) + "." + fraction + " s (about " +
+         std::to_string(kMaxSimTimeNs / kNsPerS / kSPerDay) + " days)";
 }
 
 namespace {
@@ -188,6 +204,7 @@ void decode_mains(const ConfigNode& node, Scenario& s, double min_v, double max_
 
 void decode_loads(const ConfigNode& node, Scenario& s, double max_current_a) {
   if (!node.is_sequence()) Decoder::fail(node.where, "plant.loads", "expected a list of loads");
+  Decoder::check_count(node, "plant.loads", kMaxLoads, "loads");
   std::set<std::string> names;
   for (std::size_t i = 0; i < node.items.size(); ++i) {
     const ConfigNode& l = node.items[i];
@@ -373,6 +390,7 @@ void decode_solar(const ConfigNode& node, Scenario& s) {
   }
   if (const auto* v = node.find("clouds")) {
     if (!v->is_sequence()) Decoder::fail(v->where, path + ".clouds", "expected a list of clouds");
+    Decoder::check_count(*v, path + ".clouds", kMaxClouds, "clouds");
     for (std::size_t i = 0; i < v->items.size(); ++i) {
       const ConfigNode& cl = v->items[i];
       const std::string cp = path + ".clouds[" + std::to_string(i) + "]";
@@ -464,6 +482,10 @@ Expectation decode_expectation(const std::string& signal, const ConfigNode& node
     if (node.fields.size() != 1) Decoder::fail(node.where, path, "contains stands alone");
     e.kind = Expectation::Kind::contains;
     e.exact = Decoder::scalar(*v, path + ".contains");
+    // Every text contains the empty one: it would hold whatever the signal said.
+    if (e.exact.empty()) {
+      Decoder::fail(v->where, path + ".contains", "an empty text is in every text");
+    }
     return e;
   }
   if (const auto* v = node.find("value")) {
@@ -502,6 +524,10 @@ Expectation decode_expectation(const std::string& signal, const ConfigNode& node
     e.low = Decoder::number(v->items[0], path + ".not_between");
     e.high = Decoder::number(v->items[1], path + ".not_between");
     if (e.low > e.high) Decoder::fail(v->where, path + ".not_between", "low is above high");
+    // The interval is open: with low = high nothing is in it, and it would hold for any value.
+    if (e.low == e.high) {
+      Decoder::fail(v->where, path + ".not_between", "low equals high: no value is between them");
+    }
     return e;
   }
   e.kind = Expectation::Kind::range;
@@ -516,6 +542,7 @@ namespace {
 
 void decode_steps(const ConfigNode& node, Scenario& s) {
   if (!node.is_sequence()) Decoder::fail(node.where, "steps", "expected a list of steps");
+  Decoder::check_count(node, "steps", kMaxSteps, "steps");
   for (std::size_t i = 0; i < node.items.size(); ++i) {
     const ConfigNode& st = node.items[i];
     const std::string path = "steps[" + std::to_string(i) + "]";
@@ -534,7 +561,8 @@ void decode_steps(const ConfigNode& node, Scenario& s) {
       step.kind = Step::Kind::at;
       if (within != nullptr) {
         step.kind = Step::Kind::within;
-        step.end_ns = step.start_ns + Decoder::duration(*within, path + ".within");
+        step.end_ns = Decoder::sum_ns(step.start_ns, Decoder::duration(*within, path + ".within"),
+                                      within->where, path + ".within", "at + within");
       }
     } else {
       if (within != nullptr) Decoder::fail(st.key_ref("within"), path + ".within", "'within' goes with 'at'");
@@ -551,6 +579,7 @@ void decode_steps(const ConfigNode& node, Scenario& s) {
         Decoder::fail(st.key_ref("set"), path + ".set", "'set' goes in an 'at' step without 'within'");
       }
       Decoder::require_map(*set, path + ".set");
+      Decoder::check_count(*set, path + ".set", kMaxSetsPerStep, "signals set");
       for (std::size_t k = 0; k < set->fields.size(); ++k) {
         const auto& [name, value] = set->fields[k];
         Assignment a;
@@ -562,6 +591,7 @@ void decode_steps(const ConfigNode& node, Scenario& s) {
     }
     if (const auto* expect = st.find("expect")) {
       Decoder::require_map(*expect, path + ".expect");
+      Decoder::check_count(*expect, path + ".expect", kMaxExpectationsPerStep, "expectations");
       for (std::size_t k = 0; k < expect->fields.size(); ++k) {
         const auto& [name, value] = expect->fields[k];
         step.expects.push_back(
@@ -585,6 +615,7 @@ void decode_faults(const ConfigNode& node, Scenario& s) {
   if (!node.is_sequence()) {
     Decoder::fail(node.where, "faults", "expected a list of { name, value, at, duration }");
   }
+  Decoder::check_count(node, "faults", kMaxFaults, "faults");
   std::vector<Step> faults;
   for (std::size_t i = 0; i < node.items.size(); ++i) {
     const ConfigNode& f = node.items[i];
@@ -619,7 +650,9 @@ void decode_faults(const ConfigNode& node, Scenario& s) {
       restore.restore_from = path;
       Step end;
       end.kind = Step::Kind::at;
-      end.start_ns = end.end_ns = start_ns + Decoder::duration(*duration, path + ".duration");
+      end.start_ns = end.end_ns =
+          Decoder::sum_ns(start_ns, Decoder::duration(*duration, path + ".duration"),
+                          duration->where, path + ".duration", "at + duration");
       end.where = f.where;
       end.sets.push_back(std::move(restore));
       faults.push_back(std::move(end));
@@ -693,12 +726,28 @@ ConfigNode merge_bases(ConfigNode node, const std::string& base_dir, std::vector
 
 void set_adc_override(const std::string& variant) { adc_override() = variant; }
 
+void reseed(Scenario& s, std::uint64_t seed) {
+  s.seed = seed;
+  s.adc.seed = seed;
+}
+
 Scenario default_scenario(fw::Variant variant) {
   Scenario s;
   s.device.variant = variant;
   s.id = "default";
   apply_board_defaults(s);
   return s;
+}
+
+std::vector<std::string> scenario_files(const std::string& path) {
+  std::vector<std::string> chain;
+  try {
+    load_with_bases(path, chain);
+  } catch (const std::exception&) {
+    // The chain as far as it got.
+  }
+  if (chain.empty()) chain.push_back(std::filesystem::weakly_canonical(path).string());
+  return chain;
 }
 
 Scenario load_scenario(const std::string& path) {
@@ -731,7 +780,9 @@ Scenario scenario_from_merged(const ConfigNode& root, const std::string& file,
   s.id = id;
   if (const auto* v = root.find("description")) s.description = Decoder::scalar(*v, "description");
   if (const auto* v = root.find("seed")) {
-    s.seed = static_cast<std::uint64_t>(Decoder::number_in(*v, "seed", 0, 9.0e15));
+    const double seed = Decoder::number_in(*v, "seed", 0, static_cast<double>(kMaxSeed));
+    if (seed != std::floor(seed)) Decoder::fail(v->where, "seed", "a seed is a whole number");
+    s.seed = static_cast<std::uint64_t>(seed);
   }
   if (const auto* v = root.find("device")) decode_device(*v, s);
   apply_board_defaults(s);
@@ -749,7 +800,7 @@ Scenario scenario_from_merged(const ConfigNode& root, const std::string& file,
   if (device == nullptr || device->find("generation") == nullptr) {
     s.device.generation = !s.solar.empty();
   }
-  s.adc.seed = s.seed;
+  reseed(s, s.seed);
   check_adc(root, s);
   if (const auto* v = root.find("steps")) decode_steps(*v, s);
   if (const auto* v = root.find("faults")) decode_faults(*v, s);

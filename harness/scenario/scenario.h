@@ -49,9 +49,10 @@ class ScenarioError : public std::runtime_error {
 // Simulated time in nanoseconds: exact for every duration a scenario can write.
 using SimTimeNs = std::int64_t;
 // The latest simulated time the SystemC kernel represents: 2^64 - 1 ticks of its default 1 ps
-// resolution, about 213 days. Every time and duration a user gives (steps, windows, faults,
-// durations, the Python API) is checked against it.
-constexpr SimTimeNs kMaxSimTimeNs = 18'446'744'073'709;
+// resolution, about 213 days (a test compares it with sc_max_time()). Every time and duration a
+// user gives (steps, windows, faults, durations, sums of them, the Python API) is checked
+// against it.
+constexpr SimTimeNs kMaxSimTimeNs = 18'446'744'073'709'551;
 
 struct Expectation {
   enum class Kind { exact, tolerance, range, not_between, contains };
@@ -143,11 +144,19 @@ struct Scenario {
 
 // Loads `path`, merging its `base:` chain. Throws ScenarioError.
 Scenario load_scenario(const std::string& path);
+// The canonical paths of `path` and of the base files it merges, as far as they can be read (an
+// error is left for load_scenario to report).
+std::vector<std::string> scenario_files(const std::string& path);
 // `amprig run --adc VARIANT`: every scenario decoded from now on in this process, and in the
 // processes it starts, uses that ADC whatever its device.adc says ("": each its own).
 void set_adc_override(const std::string& variant);
-// Parses "250ms", "2s", "10min", "1h", "1.5" (seconds). Throws std::invalid_argument.
+// Gives `s` another seed: every random source of its rig derives from it.
+void reseed(Scenario& s, std::uint64_t seed);
+// Parses "250ms", "2s", "10min", "1h", "1.5" (seconds). Throws std::invalid_argument for
+// anything else, and for a duration beyond kMaxSimTimeNs.
 SimTimeNs parse_duration_ns(const std::string& text);
+// "18446744.073709551 s (about 213 days)": kMaxSimTimeNs as the messages word it.
+std::string max_sim_time_text();
 // The scenario with the nominal plant for its variant and no steps.
 Scenario default_scenario(fw::Variant variant);
 

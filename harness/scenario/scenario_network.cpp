@@ -20,6 +20,7 @@ models::LinkConfig decode_link(const ConfigNode& node, const std::string& path) 
   if (const auto* v = node.find("frozen")) link.frozen = Decoder::boolean(*v, path + ".frozen");
   if (const auto* v = node.find("outages")) {
     if (!v->is_sequence()) Decoder::fail(v->where, path + ".outages", "expected a list of { at, duration }");
+    Decoder::check_count(*v, path + ".outages", kMaxOutages, "outages");
     for (std::size_t i = 0; i < v->items.size(); ++i) {
       const ConfigNode& o = v->items[i];
       const std::string op = path + ".outages[" + std::to_string(i) + "]";

@@ -11,8 +11,11 @@
 namespace amprig {
 namespace {
 
+// In whole kernel ticks: through a double, times near kMaxSimTimeNs round past the kernel's
+// last tick and wrap.
 sc_core::sc_time to_sc_time(SimTimeNs ns) {
-  return sc_core::sc_time(static_cast<double>(ns), sc_core::SC_NS);
+  return sc_core::sc_time::from_value(static_cast<sc_core::sc_time::value_type>(ns) *
+                                      sc_core::sc_time(1, sc_core::SC_NS).value());
 }
 
 SimTimeNs now_ns() {

@@ -28,6 +28,8 @@ const char* outcome_name(ScenarioResult::Outcome outcome) {
       return "failed";
     case ScenarioResult::Outcome::error:
       return "error";
+    case ScenarioResult::Outcome::no_checks:
+      return "no_checks";
   }
   return "error";
 }

@@ -184,6 +184,7 @@ struct Tally {
         ++failed;
         break;
       case ScenarioResult::Outcome::error:
+      case ScenarioResult::Outcome::no_checks:
         ++errors;
         break;
     }
@@ -834,6 +835,7 @@ std::string failure_kind(const ScenarioResult& r) {
     case ScenarioResult::Outcome::failed:
       return "failed " + (r.failures.empty() ? std::string() : r.failures.front().signal);
     case ScenarioResult::Outcome::error:
+    case ScenarioResult::Outcome::no_checks:
       break;
   }
   return "error " + r.error.substr(0, r.error.find('\n'));

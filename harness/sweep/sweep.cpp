@@ -744,9 +744,12 @@ Sweep load_sweep(const std::string& path) {
     sweep.description = Decoder::scalar(*v, "description");
   }
   if (const auto* v = root.find("seed")) {
-    const double seed = Decoder::number_in(*v, "seed", 0, static_cast<double>(kMaxSweepSeed));
-    if (seed != static_cast<double>(static_cast<std::uint64_t>(seed))) {
-      Decoder::fail(v->where, "seed", "a seed is a whole number");
+    const double seed = Decoder::number(*v, "seed");
+    if (seed < 0 || seed > static_cast<double>(kMaxSweepSeed) ||
+        seed != static_cast<double>(static_cast<std::uint64_t>(seed))) {
+      Decoder::fail(v->where, "seed",
+                    "a seed is a whole number from 0 to " + std::to_string(kMaxSweepSeed) +
+                        ", got '" + v->scalar + "'");
     }
     sweep.seed = static_cast<std::uint64_t>(seed);
   }

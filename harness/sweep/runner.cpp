@@ -19,6 +19,7 @@
 
 #include "rig/rig.h"
 #include "rig/sim_log.h"
+#include "scenario/expectation_check.h"
 #include "scenario/run.h"
 #include "scenario/scenario_config.h"
 
@@ -484,6 +485,31 @@ void check_dimensions(const Sweep& sweep, int jobs, const std::function<void(Rig
                 parse_value(*s, value);
               } catch (const std::invalid_argument& e) {
                 throw ScenarioError(where, d.key + ".values", e.what());
+              }
+            }
+          }
+          // The invariants' and the recovery's signals, here rather than in every run.
+          std::vector<std::pair<std::string, const ConfigNode*>> expects;
+          for (const auto& inv : g.invariants) {
+            // A list entry's map is under its `expect:`; the map form is the invariants' own.
+            expects.emplace_back(inv.key.back() == ']' ? inv.key + ".expect" : inv.key,
+                                 &inv.expect);
+          }
+          if (g.recovery) expects.emplace_back(g.recovery->key + ".expect", &g.recovery->expect);
+          for (const auto& [key, expect] : expects) {
+            for (std::size_t k = 0; k < expect->fields.size(); ++k) {
+              const auto& [name, value] = expect->fields[k];
+              const Expectation e =
+                  decode_expectation(name, value, expect->key_refs[k], key + "." + name);
+              if (const auto problem = expectation_problem(rig.signals(), e)) {
+                // Its words, under the sweep file's key.
+                const std::string text = problem->what();
+                const std::string prefix = e.where.str() + ": key '" + problem->key() + "': ";
+                throw ScenarioError(
+                    e.where, key + "." + name,
+                    (text.compare(0, prefix.size(), prefix) == 0 ? text.substr(prefix.size())
+                                                                 : text) +
+                        " in the rig of " + base.path);
               }
             }
           }

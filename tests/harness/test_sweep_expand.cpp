@@ -400,6 +400,15 @@ BOOST_AUTO_TEST_CASE(malformed_sweep_files_name_file_line_and_key) {
       "bases: bases\ndimensions:\n  - fault: ct1.phase\n    values:\n      - L2\n      - L7\n    "
       "at: 2s\n",
       6, "dimensions[0].values", "L1|L2|L3");
+  // The invariants' and the recovery's signals, checked in each base's rig before any run.
+  check_error("bases: bases\ninvariants:\n  led.logoo: on\n", 3, "invariants.led.logoo",
+              "no signal named 'led.logoo' (did you mean led.logo?) in the rig of ");
+  check_error("bases: bases\ninvariants:\n  - { from: 1s, expect: { led.logo: purple } }\n", 3,
+              "invariants[0].expect.led.logo", "led.logo takes one of on|off, not 'purple'");
+  check_error(
+      "bases: bases\nrecovery:\n  within: 1s\n  expect: { meter.L1.current_a: { value: "
+      "plant.L1.currnt_a, tolerance_pct: 2 } }\n",
+      4, "recovery.expect.meter.L1.current_a", "no signal named 'plant.L1.currnt_a'");
   // A YAML syntax error: the file and its line.
   const ScenarioError syntax = load_error("bases: bases\ndimensions: [\n");
   BOOST_TEST(std::string(syntax.what()).find("bad_sweep.yaml:") != std::string::npos);

@@ -375,24 +375,21 @@ ResultsWriter::ResultsWriter(const std::string& path) : m_path(path) {
   check_kind(path, false);
   const auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent);
-  // Without O_TRUNC: nothing of the file goes before its lock is held and start() says so.
-  m_fd = open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NONBLOCK, 0644);
-  if (m_fd < 0) throw std::runtime_error("cannot write " + path + ": " + std::strerror(errno));
-  fcntl(m_fd, F_SETFL, O_APPEND);
-  try {
-    struct stat st {};
-    m_regular = fstat(m_fd, &st) == 0 && S_ISREG(st.st_mode);
-    // flock, not fcntl's record locks: those go when the process closes any descriptor of the
-    // file (a reader's), and both kinds go when the process dies. A device (/dev/null) holds no
-    // results to share.
-    if (m_regular && flock(m_fd, LOCK_EX | LOCK_NB) != 0) {
-      if (errno == EWOULDBLOCK) {
-        throw ResultsLocked(path + " is being written by another amprig" + lock_holder(m_fd) +
-                            ": one sweep, replay or shrink writes a results file at a time; "
-                            "wait for it to end, or give another results file");
-      }
-      throw std::runtime_error("cannot lock " + path + ": " + std::strerror(errno));
+  // A writer that removes the file it created (a sweep refused before it started) may do so just
+  // after another opened it: the lock is then on a file no longer there, and the open is done
+  // again.
+  for (int attempt = 0;; ++attempt) {
+    open_and_lock();
+    struct stat held {}, named {};
+    if (!m_regular || attempt == 2 ||
+        (fstat(m_fd, &held) == 0 && stat(path.c_str(), &named) == 0 &&
+         held.st_dev == named.st_dev && held.st_ino == named.st_ino)) {
+      break;
     }
+    close(m_fd);
+    m_fd = -1;
+  }
+  try {
     if (m_regular) m_existing = parse_results(read_whole(m_fd, path), path);
   } catch (...) {
     close(m_fd);
@@ -401,11 +398,43 @@ ResultsWriter::ResultsWriter(const std::string& path) : m_path(path) {
   }
 }
 
+void ResultsWriter::open_and_lock() {
+  // Without O_TRUNC: nothing of the file goes before its lock is held and start() says so.
+  // O_EXCL first, to know whether this writer created it.
+  const int flags = O_RDWR | O_APPEND | O_CLOEXEC | O_NONBLOCK;
+  m_fd = open(m_path.c_str(), flags | O_CREAT | O_EXCL, 0644);
+  m_created = m_fd >= 0;
+  if (m_fd < 0 && errno == EEXIST) m_fd = open(m_path.c_str(), flags);
+  if (m_fd < 0) throw std::runtime_error("cannot write " + m_path + ": " + std::strerror(errno));
+  fcntl(m_fd, F_SETFL, O_APPEND);
+  struct stat st {};
+  m_regular = fstat(m_fd, &st) == 0 && S_ISREG(st.st_mode);
+  // flock, not fcntl's record locks: those go when the process closes any descriptor of the
+  // file (a reader's), and both kinds go when the process dies. A device (/dev/null) holds no
+  // results to share.
+  if (m_regular && flock(m_fd, LOCK_EX | LOCK_NB) != 0) {
+    const int error = errno;
+    const std::string holder = error == EWOULDBLOCK ? lock_holder(m_fd) : "";
+    close(m_fd);
+    m_fd = -1;
+    if (error == EWOULDBLOCK) {
+      throw ResultsLocked(m_path + " is being written by another amprig" + holder +
+                          ": one sweep, replay or shrink writes a results file at a time; wait "
+                          "for it to end, or give another results file");
+    }
+    throw std::runtime_error("cannot lock " + m_path + ": " + std::strerror(error));
+  }
+}
+
 ResultsWriter::~ResultsWriter() {
-  if (m_fd >= 0) close(m_fd);
+  if (m_fd < 0) return;
+  // A sweep refused before it started leaves nothing behind; the lock still keeps others out.
+  if (m_created && !m_started) unlink(m_path.c_str());
+  close(m_fd);
 }
 
 void ResultsWriter::start(bool keep) {
+  m_started = true;
   if (!m_regular) return;
   const auto fail = [&] {
     throw ResultsWriteError("cannot write " + m_path + ": " + std::strerror(errno));

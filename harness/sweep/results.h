@@ -91,7 +91,8 @@ class ResultsWriteError : public std::runtime_error {
 // it until destroyed or the process ends, however it ends. Construction throws ResultsLocked at
 // once when another process holds the lock (naming the file and that process), and
 // std::runtime_error for a path that is not a file one appends lines to, or a file that holds
-// lines and no record (it is left as it was). Nothing is truncated or repaired until start().
+// lines and no record (it is left as it was). Nothing is truncated or repaired until start(); a
+// file this writer created is removed again when it is destroyed before start().
 class ResultsWriter {
  public:
   explicit ResultsWriter(const std::string& path);
@@ -111,9 +112,13 @@ class ResultsWriter {
   const std::string& path() const { return m_path; }
 
  private:
+  void open_and_lock();
+
   std::string m_path;
   int m_fd = -1;
   bool m_regular = false;
+  bool m_created = false;  // by this writer: removed again if the sweep never started
+  bool m_started = false;
   ResultsContent m_existing;
 };
 

@@ -118,6 +118,34 @@ dimensions:
   BOOST_TEST(records.at("b2~rig.test_hang=true@3s").result.error == "timed out after 1 s");
 }
 
+BOOST_AUTO_TEST_CASE(a_hangup_stops_the_sweep_with_its_summary_and_the_resume_command) {
+  SweepFolder folder("hangup");
+  const std::string sweep = folder.write("hangup.yaml", R"(sweep: hangup
+timeout: 60s
+bases: bases/b2.yaml
+dimensions:
+  - { fault: rig.test_hang, values: [true], at: 3s }
+)");
+  const std::string results = folder.path("hangup.jsonl");
+  const std::string out = folder.path("hangup.out");
+  const pid_t pid = start_program({"sweep", sweep, "-j", "1", "--results", results}, out,
+                                  {"AMPRIG_TEST_HOOKS=1"});
+  wait_for_lines(results, 1);
+  // The terminal closed: the sweep ends as on Ctrl-C, the run under way killed without a record.
+  kill(pid, SIGHUP);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  const std::string output = slurp(out);
+  BOOST_TEST_INFO(output);
+  BOOST_REQUIRE(WIFEXITED(status));
+  BOOST_TEST(WEXITSTATUS(status) == 1);
+  BOOST_TEST(contains(output, "sweep hangup: 1 runs, 1 passed, 0 failed, 0 with errors, 1 not run"));
+  BOOST_TEST(contains(output, std::string("interrupted: 1 runs not run; `") + AMPRIG_PROGRAM +
+                                  " sweep " + sweep + " --results " + results +
+                                  " --resume` runs them"));
+  BOOST_TEST(lines_of(slurp(results)).size() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(a_run_ended_from_outside_runs_again_on_resume_and_an_own_crash_is_kept) {
   SweepFolder folder("signals");
   const std::string sweep = folder.write("signals.yaml", R"(sweep: signals

@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -214,12 +216,15 @@ void print_tally_table(std::ostream& out, const std::string& title,
   }
 }
 
-bool write_junit(const std::string& path, const std::string& sweep_name,
-                 const std::vector<const RunRecord*>& records) {
+// Empty when written, else why not.
+std::string write_junit(const std::string& path, const std::string& sweep_name,
+                        const std::vector<const RunRecord*>& records) {
   const auto parent = fs::path(path).parent_path();
-  if (!parent.empty()) fs::create_directories(parent);
+  std::error_code ec;
+  if (!parent.empty()) fs::create_directories(parent, ec);
+  if (ec) return ec.message();
   std::ofstream out(path);
-  if (!out) return false;
+  if (!out) return std::strerror(errno);
   std::size_t failures = 0, errors = 0;
   double time_s = 0;
   for (const auto* r : records) {
@@ -248,7 +253,10 @@ bool write_junit(const std::string& path, const std::string& sweep_name,
     out << "  </testcase>\n";
   }
   out << "</testsuite>\n</testsuites>\n";
-  return static_cast<bool>(out);
+  // A full disk shows when the buffer goes out, not before.
+  out.close();
+  if (out.fail()) return errno != 0 ? std::strerror(errno) : "write failed";
+  return "";
 }
 
 // The first line of what went wrong with a run.
@@ -740,10 +748,12 @@ int sweep_command(const SweepOptions& options) {
   }
   int code = all.runs == all.passed && missing == 0 ? 0 : 1;
   if (!options.junit.empty()) {
-    if (write_junit(options.junit, sweep.name, finished)) {
+    errno = 0;
+    const std::string problem = write_junit(options.junit, sweep.name, finished);
+    if (problem.empty()) {
       std::cout << "\nJUnit: " << options.junit << "\n";
     } else {
-      std::cerr << "amprig: cannot write " << options.junit << "\n";
+      std::cerr << "amprig: cannot write " << options.junit << ": " << problem << "\n";
       code = 1;
     }
   }
@@ -1081,9 +1091,15 @@ int shrink_command(const ShrinkOptions& options) {
     check_out(out);
   }
   {
+    errno = 0;
     std::ofstream file(out);
     file << run_yaml(sweep, shrunk);
-    if (!file) throw std::runtime_error("cannot write " + out);
+    // A full disk shows when the buffer goes out, not before.
+    file.close();
+    if (file.fail()) {
+      throw std::runtime_error("cannot write " + out + ": " +
+                               (errno != 0 ? std::strerror(errno) : "write failed"));
+    }
   }
   std::cout << "\nshrunk in " << tried << " runs: " << fault_list(original.faults) << "\n"
             << "                 to: " << fault_list(faults) << "\n"

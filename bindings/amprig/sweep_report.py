@@ -21,6 +21,7 @@ import os
 import pathlib
 import re
 import shlex
+import stat
 import struct
 import subprocess
 import sys
@@ -116,6 +117,15 @@ def _record(obj):
 def read_results(path):
     """(records, notes): the last record of each run id, in the order the ids first appear, and
     what the page should say about the file. Raises ResultsError naming the file (and line)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as e:
+        raise ResultsError(f"cannot read {path}: {e.strerror or e}") from None
+    if not stat.S_ISREG(mode):
+        # A pipe would block and a device such as /dev/zero never end: as amprig replay says.
+        kind = ("a directory" if stat.S_ISDIR(mode) else "a named pipe" if stat.S_ISFIFO(mode)
+                else "a socket" if stat.S_ISSOCK(mode) else "a device")
+        raise ResultsError(f"{path} is {kind}, not a results file (a regular file)")
     try:
         data = pathlib.Path(path).read_bytes()
     except OSError as e:

@@ -287,6 +287,16 @@ def test_bad_input(work, capsys):
     err = capsys.readouterr().err
     assert f"cannot read {missing}" in err and "Traceback" not in err
 
+    # A device or a pipe is refused rather than read for ever (/dev/zero) or waited on.
+    zero = work / "zero.jsonl"
+    zero.symlink_to("/dev/zero")
+    assert sweep_report.main([str(zero), "--out", str(work / "x")]) == 2
+    assert capsys.readouterr().err == f"amprig: {zero} is a device, not a results file (a regular file)\n"
+    pipe = work / "pipe.jsonl"
+    os.mkfifo(pipe)
+    assert sweep_report.main([str(pipe), "--out", str(work / "x")]) == 2
+    assert capsys.readouterr().err == f"amprig: {pipe} is a named pipe, not a results file (a regular file)\n"
+
     # A damaged line amid intact records is skipped with a warning naming file and line; the
     # page counts the intact runs and says which lines it left out.
     bad = work / "bad.jsonl"

@@ -130,6 +130,9 @@ std::vector<std::string> files_of_entry(const ConfigNode& entry, const std::stri
       Decoder::fail(entry.where, key, "a base is a YAML scenario file (*.yaml): " + p.string());
     }
     out.push_back(p.string());
+  } else if (fs::exists(p)) {
+    // A pipe would block the sweep and a device never end: a base is a file.
+    Decoder::fail(entry.where, key, "a base is a regular file, not a pipe or device: " + p.string());
   } else {
     Decoder::fail(entry.where, key, "no such file or directory: " + p.string());
   }

@@ -1,7 +1,5 @@
 #include "sweep/results.h"
 
-#include "report/json_text.h"
-
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -21,6 +19,8 @@
 #include <limits>
 #include <sstream>
 #include <stdexcept>
+
+#include "report/json_text.h"
 
 namespace amprig::sweep {
 namespace {
@@ -114,10 +114,10 @@ std::string to_json_line(const RunRecord& r) {
       << ", \"message\": " << quote(f.message) << "}";
   }
   s << "], \"error\": " << quote(res.error) << ", \"signal\": " << quote(r.signal)
-    << ", \"sim_s\": " << number(res.sim_s)
-    << ", \"wall_s\": " << number(res.wall_s) << ", \"digest\": " << quote(r.digest)
-    << ", \"sweep_file\": " << quote(r.sweep_file) << ", \"cwd\": " << quote(r.cwd)
-    << ", \"host\": " << quote(r.host) << ", \"output\": " << quote(res.output) << "}";
+    << ", \"sim_s\": " << number(res.sim_s) << ", \"wall_s\": " << number(res.wall_s)
+    << ", \"digest\": " << quote(r.digest) << ", \"sweep_file\": " << quote(r.sweep_file)
+    << ", \"cwd\": " << quote(r.cwd) << ", \"host\": " << quote(r.host)
+    << ", \"output\": " << quote(res.output) << "}";
   return s.str();
 }
 
@@ -244,8 +244,7 @@ ResultsContent parse_results(const std::string& text, const std::string& path) {
       content.damaged.push_back(path + ":" + std::to_string(line_no) + ": " + why);
     };
     if (nesting_depth(line) > kMaxRecordDepth) {
-      damaged("not a run's record (nested more than " + std::to_string(kMaxRecordDepth) +
-              " deep)");
+      damaged("not a run's record (nested more than " + std::to_string(kMaxRecordDepth) + " deep)");
       continue;
     }
     try {
@@ -380,7 +379,8 @@ ResultsWriter::ResultsWriter(const std::string& path) : m_path(path) {
   // again.
   for (int attempt = 0;; ++attempt) {
     open_and_lock();
-    struct stat held {}, named {};
+    struct stat held {};
+    struct stat named {};
     if (!m_regular || attempt == 2 ||
         (fstat(m_fd, &held) == 0 && stat(path.c_str(), &named) == 0 &&
          held.st_dev == named.st_dev && held.st_ino == named.st_ino)) {

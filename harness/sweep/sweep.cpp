@@ -132,7 +132,8 @@ std::vector<std::string> files_of_entry(const ConfigNode& entry, const std::stri
     out.push_back(p.string());
   } else if (fs::exists(p)) {
     // A pipe would block the sweep and a device never end: a base is a file.
-    Decoder::fail(entry.where, key, "a base is a regular file, not a pipe or device: " + p.string());
+    Decoder::fail(entry.where, key,
+                  "a base is a regular file, not a pipe or device: " + p.string());
   } else {
     Decoder::fail(entry.where, key, "no such file or directory: " + p.string());
   }
@@ -456,8 +457,8 @@ void check_time_sums(const Sweep& sweep) {
   const auto beyond = [](SimTimeNs a, SimTimeNs b) {
     return a > kMaxSimTimeNs || b > kMaxSimTimeNs - a;
   };
-  const std::string range = "beyond the simulator's latest time (" +
-                            format_duration(kMaxSimTimeNs) + ")";
+  const std::string range =
+      "beyond the simulator's latest time (" + format_duration(kMaxSimTimeNs) + ")";
   for (const auto& g : sweep.groups) {
     const SimTimeNs window = g.recovery ? g.recovery->within_ns : 0;
     if (g.recovery && beyond(g.recovery->not_before_ns, window)) {
@@ -524,16 +525,15 @@ void check_size(const Sweep& sweep) {
   if (sweep.mode != Mode::grid) {
     const std::size_t capacity = sample_capacity(sweep);
     if (sweep.sample_runs > capacity) {
-      Decoder::fail(sweep.sample_where, "sample.runs",
-                    std::to_string(sweep.sample_runs) +
-                        " sampled runs asked, but the dimensions offer only " +
-                        std::to_string(capacity) + " distinct runs of " +
-                        std::to_string(sweep.sample_faults_min) +
-                        (sweep.sample_faults_max > sweep.sample_faults_min
-                             ? " to " + std::to_string(sweep.sample_faults_max)
-                             : std::string()) +
-                        " faults" +
-                        (sweep.mode == Mode::both ? " beside the grid's" : std::string()));
+      Decoder::fail(
+          sweep.sample_where, "sample.runs",
+          std::to_string(sweep.sample_runs) +
+              " sampled runs asked, but the dimensions offer only " + std::to_string(capacity) +
+              " distinct runs of " + std::to_string(sweep.sample_faults_min) +
+              (sweep.sample_faults_max > sweep.sample_faults_min
+                   ? " to " + std::to_string(sweep.sample_faults_max)
+                   : std::string()) +
+              " faults" + (sweep.mode == Mode::both ? " beside the grid's" : std::string()));
     }
   }
   const std::size_t grid = run_count(sweep) - sweep.sample_runs;
@@ -574,10 +574,10 @@ void check_size(const Sweep& sweep) {
     const Dimension& d = *largest->dimension;
     Decoder::fail(d.where, d.key,
                   what + "; this dimension alone gives " + std::to_string(largest->runs) + " (" +
-                      std::to_string(d.values.size()) + " values x " +
-                      std::to_string(d.at.size()) + " start times x " +
-                      std::to_string(d.durations.size()) + " durations on " +
-                      std::to_string(largest->bases) + (largest->bases == 1 ? " base)" : " bases)"));
+                      std::to_string(d.values.size()) + " values x " + std::to_string(d.at.size()) +
+                      " start times x " + std::to_string(d.durations.size()) + " durations on " +
+                      std::to_string(largest->bases) +
+                      (largest->bases == 1 ? " base)" : " bases)"));
   }
   if (sweep.sample_runs >= fault_free) {
     Decoder::fail(sweep.sample_where, "sample.runs", what);
@@ -794,8 +794,7 @@ Sweep load_sweep(const std::string& path) {
     sweep.sample_faults_min = sweep.sample_faults_max = 2;
     if (const auto* f = sample->find("faults")) {
       const auto whole = [](const ConfigNode& node, const std::string& key) {
-        const double k =
-            Decoder::number_in(node, key, 1, static_cast<double>(kMaxSampleFaults));
+        const double k = Decoder::number_in(node, key, 1, static_cast<double>(kMaxSampleFaults));
         if (k != static_cast<double>(static_cast<std::size_t>(k))) {
           Decoder::fail(node.where, key, "a whole number of faults");
         }

@@ -1,7 +1,8 @@
 #pragma once
 // Faults that exist only for the tests of the sweep runner: a run that crashes, a run that hangs
-// and a run ended by a signal, at the simulated time a `faults:` entry sets them. They are registered only when
-// the environment has AMPRIG_TEST_HOOKS=1, in a group `amprig faults` does not list.
+// and a run ended by a signal, at the simulated time a `faults:` entry sets them. They are
+// registered only when the environment has AMPRIG_TEST_HOOKS=1, in a group `amprig faults` does not
+// list.
 #include "signals/signal_registry.h"
 
 namespace amprig {

@@ -436,23 +436,24 @@ BOOST_AUTO_TEST_CASE(a_sweep_larger_than_its_limits_is_refused_before_it_runs) {
   for (int i = 0; i < 41; ++i) durations += (i ? ", " : "") + std::to_string(i + 1) + "ms";
   const std::size_t dimension_runs = 2 * 50 * 50 * 41;
   static_assert(2 * 50 * 50 * 41 > kMaxRuns);
-  check_error("sweep: big\nbases: bases\ndimensions:\n  - { fault: ct2.reversed, values: [true], "
-              "at: 2s }\n  - { fault: adc.offset_lsb, values: [" + values + "], at: [" + at +
-                  "], durations: [" + durations + "] }\n",
-              5, "dimensions[1]",
-              "the sweep expands to " + std::to_string(dimension_runs + 2 + 2) + " runs (grid " +
-                  std::to_string(dimension_runs + 4) + ", sample 0), more than the " +
-                  std::to_string(kMaxRuns) + " a sweep may have; this dimension alone gives " +
-                  std::to_string(dimension_runs) +
-                  " (50 values x 50 start times x 41 durations on 2 bases)");
+  check_error(
+      "sweep: big\nbases: bases\ndimensions:\n  - { fault: ct2.reversed, values: [true], "
+      "at: 2s }\n  - { fault: adc.offset_lsb, values: [" +
+          values + "], at: [" + at + "], durations: [" + durations + "] }\n",
+      5, "dimensions[1]",
+      "the sweep expands to " + std::to_string(dimension_runs + 2 + 2) + " runs (grid " +
+          std::to_string(dimension_runs + 4) + ", sample 0), more than the " +
+          std::to_string(kMaxRuns) + " a sweep may have; this dimension alone gives " +
+          std::to_string(dimension_runs) +
+          " (50 values x 50 start times x 41 durations on 2 bases)");
   const std::string dims =
       "dimensions:\n  - { fault: ct2.reversed, values: [true, false], at: 2s }\n"
       "  - { fault: mains.level, values: [0, 0.5, 1.1], at: 3s }\n";
-  check_error("bases: bases/b2.yaml\n" + dims + "mode: sample\nsample: { runs: " +
-                  std::to_string(kMaxRuns + 1) + " }\n",
-              6, "sample.runs",
-              std::to_string(kMaxRuns + 1) + " is out of range [1, " + std::to_string(kMaxRuns) +
-                  "]");
+  check_error(
+      "bases: bases/b2.yaml\n" + dims +
+          "mode: sample\nsample: { runs: " + std::to_string(kMaxRuns + 1) + " }\n",
+      6, "sample.runs",
+      std::to_string(kMaxRuns + 1) + " is out of range [1, " + std::to_string(kMaxRuns) + "]");
   check_error("bases: bases/b2.yaml\n" + dims + "mode: sample\nsample: { runs: 2, faults: " +
                   std::to_string(kMaxSampleFaults + 1) + " }\n",
               6, "sample.faults",
@@ -460,8 +461,8 @@ BOOST_AUTO_TEST_CASE(a_sweep_larger_than_its_limits_is_refused_before_it_runs) {
                   std::to_string(kMaxSampleFaults) + "]");
   // The sample cannot draw more distinct runs than the dimensions give: 2 x 3 of two faults,
   // and beside the grid's single faults the same six.
-  check_error("bases: bases/b2.yaml\n" + dims + "mode: sample\nsample: { runs: 7, faults: 2 }\n",
-              6, "sample.runs",
+  check_error("bases: bases/b2.yaml\n" + dims + "mode: sample\nsample: { runs: 7, faults: 2 }\n", 6,
+              "sample.runs",
               "7 sampled runs asked, but the dimensions offer only 6 distinct runs of 2 faults");
   check_error("bases: bases/b2.yaml\n" + dims + "mode: both\nsample: { runs: 7, faults: [1, 2] }\n",
               6, "sample.runs",
@@ -469,7 +470,8 @@ BOOST_AUTO_TEST_CASE(a_sweep_larger_than_its_limits_is_refused_before_it_runs) {
               "faults beside the grid's");
   SweepFolder folder("capacity");
   const auto all_six = expand(load_sweep(folder.write(
-      "six.yaml", "bases: bases/b2.yaml\n" + dims + "mode: both\nsample: { runs: 6, faults: [1, 2] }\n")));
+      "six.yaml",
+      "bases: bases/b2.yaml\n" + dims + "mode: both\nsample: { runs: 6, faults: [1, 2] }\n")));
   BOOST_TEST(all_six.size() == 1u + 2u + 3u + 6u);
   // Seeds: whole numbers up to kMaxSweepSeed.
   const std::string seeds = "a seed is a whole number from 0 to " + std::to_string(kMaxSweepSeed);
@@ -486,14 +488,17 @@ BOOST_AUTO_TEST_CASE(a_sweep_larger_than_its_limits_is_refused_before_it_runs) {
   check_error("bases: bases\ndimensions:\n  - { fault: ct2.reversed, values: [true], at: " + half +
                   ", durations: " + half + " }\n",
               3, "dimensions[0].durations",
-              "a fault from " + half + " for " + half + " ends beyond the simulator's latest time (" +
-                  format_duration(kMaxSimTimeNs) + ")");
-  check_error("bases: bases\ndimensions:\n  - { fault: ct2.reversed, values: [true], at: 1s, "
-              "durations: " + half + " }\nrecovery: { within: " + half +
-                  ", expect: { led.logo: on } }\n",
-              3, "dimensions[0].durations", "and its recovery window (" + half + ")");
-  check_error("bases: bases\ndimensions:\n  - { fault: ct2.reversed, values: [true], at: 1s }\n"
-              "recovery: { not_before: " + half + ", within: " + half +
-                  ", expect: { led.logo: on } }\n",
-              4, "recovery.within", "not_before and within together end beyond the simulator's");
+              "a fault from " + half + " for " + half +
+                  " ends beyond the simulator's latest time (" + format_duration(kMaxSimTimeNs) +
+                  ")");
+  check_error(
+      "bases: bases\ndimensions:\n  - { fault: ct2.reversed, values: [true], at: 1s, "
+      "durations: " +
+          half + " }\nrecovery: { within: " + half + ", expect: { led.logo: on } }\n",
+      3, "dimensions[0].durations", "and its recovery window (" + half + ")");
+  check_error(
+      "bases: bases\ndimensions:\n  - { fault: ct2.reversed, values: [true], at: 1s }\n"
+      "recovery: { not_before: " +
+          half + ", within: " + half + ", expect: { led.logo: on } }\n",
+      4, "recovery.within", "not_before and within together end beyond the simulator's");
 }

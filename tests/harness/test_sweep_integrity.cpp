@@ -139,7 +139,8 @@ dimensions:
   BOOST_TEST_INFO(output);
   BOOST_REQUIRE(WIFEXITED(status));
   BOOST_TEST(WEXITSTATUS(status) == 1);
-  BOOST_TEST(contains(output, "sweep hangup: 1 runs, 1 passed, 0 failed, 0 with errors, 1 not run"));
+  BOOST_TEST(
+      contains(output, "sweep hangup: 1 runs, 1 passed, 0 failed, 0 with errors, 1 not run"));
   BOOST_TEST(contains(output, std::string("interrupted: 1 runs not run; `") + AMPRIG_PROGRAM +
                                   " sweep " + sweep + " --results " + results +
                                   " --resume` runs them"));
@@ -193,8 +194,8 @@ dimensions:
   // --resume: the four runs a signal from outside ended run again; the two that crashed on
   // their own and the one that passed are kept. The same from the file of the old format.
   for (const std::string& file : {results, old_results}) {
-    const ProgramResult resumed = run_program({"sweep", sweep, "--resume", "--results", file},
-                                              {"AMPRIG_TEST_HOOKS=1"});
+    const ProgramResult resumed =
+        run_program({"sweep", sweep, "--resume", "--results", file}, {"AMPRIG_TEST_HOOKS=1"});
     BOOST_TEST_INFO(resumed.output);
     BOOST_TEST(resumed.code == 1);
     BOOST_TEST(contains(resumed.output, "7 runs, 3 already in the results file, 4 to run"));
@@ -234,7 +235,8 @@ BOOST_AUTO_TEST_CASE(damaged_lines_are_skipped_with_a_warning_and_their_runs_red
   BOOST_TEST(replay.code == 0);
   BOOST_TEST(contains(replay.output, "same result as recorded"));
   BOOST_TEST(contains(replay.output, "amprig: warning: " + results + ":2: "));
-  BOOST_TEST(contains(replay.output, "amprig: warning: " + results + ":3: not a run's record (skipped)"));
+  BOOST_TEST(
+      contains(replay.output, "amprig: warning: " + results + ":3: not a run's record (skipped)"));
   BOOST_TEST(contains(replay.output, "amprig: warning: " + results + ":4: not JSON: "));
   const ProgramResult gone = run_program({"replay", results, lost.id});
   BOOST_TEST(gone.code == 1);
@@ -261,8 +263,10 @@ BOOST_AUTO_TEST_CASE(damaged_lines_are_skipped_with_a_warning_and_their_runs_red
   const ProgramResult not_results = run_program({"replay", other, "b2"});
   BOOST_TEST(not_results.code == 1);
   BOOST_TEST(contains(not_results.output,
-                      other + " is not a sweep's results file: not one of its 2 lines is a run's "
-                              "record (" + other + ":1: not a run's record)"));
+                      other +
+                          " is not a sweep's results file: not one of its 2 lines is a run's "
+                          "record (" +
+                          other + ":1: not a run's record)"));
   const ProgramResult overwrite = run_program({"sweep", sweep, "--results", other});
   BOOST_TEST(overwrite.code == 1);
   BOOST_TEST(contains(overwrite.output, other + " is not a sweep's results file"));
@@ -276,13 +280,15 @@ BOOST_AUTO_TEST_CASE(a_write_error_stops_the_sweep_with_its_summary_and_the_resu
   const ProgramResult full = run_program({"sweep", sweep, "--results", "/dev/full", "-j", "1"});
   BOOST_TEST_INFO(full.output);
   BOOST_TEST(full.code == 1);
-  BOOST_TEST(contains(full.output,
-                      "amprig: the sweep stopped: cannot write /dev/full: No space left on device"));
-  BOOST_TEST(contains(full.output, "sweep small: 0 runs, 0 passed, 0 failed, 0 with errors, 4 not run"));
-  BOOST_TEST(contains(full.output, std::string("stopped by a write error: 4 runs not run (the 0 runs "
-                                               "above are in the results file); `") +
-                                       AMPRIG_PROGRAM + " sweep " + sweep +
-                                       " --results /dev/full --resume` runs them"));
+  BOOST_TEST(contains(
+      full.output, "amprig: the sweep stopped: cannot write /dev/full: No space left on device"));
+  BOOST_TEST(
+      contains(full.output, "sweep small: 0 runs, 0 passed, 0 failed, 0 with errors, 4 not run"));
+  BOOST_TEST(
+      contains(full.output, std::string("stopped by a write error: 4 runs not run (the 0 runs "
+                                        "above are in the results file); `") +
+                                AMPRIG_PROGRAM + " sweep " + sweep +
+                                " --results /dev/full --resume` runs them"));
 
   // A file size limit met in the middle: the records before it stay whole, the sweep says what
   // ran, and the command it prints runs the rest.
@@ -312,8 +318,8 @@ BOOST_AUTO_TEST_CASE(a_write_error_stops_the_sweep_with_its_summary_and_the_resu
   BOOST_TEST_INFO(output);
   BOOST_REQUIRE(WIFEXITED(status));
   BOOST_TEST(WEXITSTATUS(status) == 1);
-  BOOST_TEST(contains(output, "amprig: the sweep stopped: cannot write " + results +
-                                  ": File too large"));
+  BOOST_TEST(
+      contains(output, "amprig: the sweep stopped: cannot write " + results + ": File too large"));
   const ResultsContent kept = read_results_content(results);
   BOOST_TEST(kept.records.size() == 2u);
   BOOST_TEST(kept.damaged.empty());
@@ -321,8 +327,10 @@ BOOST_AUTO_TEST_CASE(a_write_error_stops_the_sweep_with_its_summary_and_the_resu
   BOOST_TEST(contains(output, "sweep small: 2 runs, 2 passed, 0 failed, 0 with errors, 2 not run"));
   const std::string command = std::string(AMPRIG_PROGRAM) + " sweep " + sweep + " --results " +
                               results + " --timeout 30s --resume";
-  BOOST_TEST(contains(output, "stopped by a write error: 2 runs not run (the 2 runs above are in "
-                              "the results file); `" + command + "` runs them"));
+  BOOST_TEST(contains(output,
+                      "stopped by a write error: 2 runs not run (the 2 runs above are in "
+                      "the results file); `" +
+                          command + "` runs them"));
   const ProgramResult resumed =
       run_program({"sweep", sweep, "--results", results, "--timeout", "30s", "--resume"});
   BOOST_TEST_INFO(resumed.output);

@@ -373,7 +373,9 @@ std::vector<RunRecord> read_results(const std::string& path) {
 ResultsWriter::ResultsWriter(const std::string& path) : m_path(path) {
   check_kind(path, false);
   const auto parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent);
+  std::error_code ec;
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  if (ec) throw std::runtime_error("cannot write " + path + ": " + ec.message());
   // A writer that removes the file it created (a sweep refused before it started) may do so just
   // after another opened it: the lock is then on a file no longer there, and the open is done
   // again.

@@ -421,7 +421,7 @@ void ResultsWriter::open_and_lock() {
     m_fd = -1;
     if (error == EWOULDBLOCK) {
       throw ResultsLocked(m_path + " is being written by another amprig" + holder +
-                          ": one sweep, replay or shrink writes a results file at a time; wait "
+                          ": one sweep (or replay --results) writes a results file at a time; wait "
                           "for it to end, or give another results file");
     }
     throw std::runtime_error("cannot lock " + m_path + ": " + std::strerror(error));

@@ -86,7 +86,8 @@ dimensions:
     BOOST_TEST_INFO(second[0] << ": " << r.output);
     BOOST_TEST(r.code == 1);
     BOOST_TEST(contains(r.output, refusal));
-    BOOST_TEST(contains(r.output, "one sweep, replay or shrink writes a results file at a time"));
+    BOOST_TEST(
+        contains(r.output, "one sweep (or replay --results) writes a results file at a time"));
     BOOST_TEST(wall_s < 10.0);  // at once: no run was made, no rig built
   }
   // The refusals changed nothing: the first sweep's record is there, alone.

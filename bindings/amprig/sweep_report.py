@@ -21,6 +21,7 @@ import os
 import pathlib
 import re
 import shlex
+import stat
 import struct
 import subprocess
 import sys
@@ -43,11 +44,14 @@ FAST_PERIOD_S = 0.01
 MAX_PLANT_POINTS = 600
 MAX_FAST_POINTS = 3000
 OUTPUT_TAIL_LINES = 40
+# Damaged lines of a results file named one by one on stderr before a count of the rest: the
+# program's own limit (kMaxDamagedWarnings in harness/sweep/results.h).
+MAX_DAMAGED_WARNINGS = 10
 DPI = 90
 
 
 class ResultsError(ValueError):
-    """A results file that cannot be read, or a line of it that is not a run's record."""
+    """A results file that cannot be read, or that holds lines and not one run's record."""
 
 
 class NoTraces(Exception):
@@ -114,6 +118,15 @@ def read_results(path):
     """(records, notes): the last record of each run id, in the order the ids first appear, and
     what the page should say about the file. Raises ResultsError naming the file (and line)."""
     try:
+        mode = os.stat(path).st_mode
+    except OSError as e:
+        raise ResultsError(f"cannot read {path}: {e.strerror or e}") from None
+    if not stat.S_ISREG(mode):
+        # A pipe would block and a device such as /dev/zero never end: as amprig replay says.
+        kind = ("a directory" if stat.S_ISDIR(mode) else "a named pipe" if stat.S_ISFIFO(mode)
+                else "a socket" if stat.S_ISSOCK(mode) else "a device")
+        raise ResultsError(f"{path} is {kind}, not a results file (a regular file)")
+    try:
         data = pathlib.Path(path).read_bytes()
     except OSError as e:
         raise ResultsError(f"cannot read {path}: {e.strerror or e}") from None
@@ -124,22 +137,40 @@ def read_results(path):
         # replay and --resume drop such a line too.
         notes.append(f"{path}:{len(lines)}: the last line has no newline at its end (a sweep "
                      "killed while writing it): left out, as amprig replay leaves it out")
-    records, superseded = {}, 0
+    records, superseded, damaged, complete = {}, 0, [], 0
     for number, raw in enumerate(lines[:-1], start=1):
         if not raw.strip():
             continue
+        complete += 1
+        # A damaged line (half written, garbage, another program's) is skipped with a warning,
+        # as amprig sweep --resume, replay and shrink skip it: the intact runs still count.
         try:
             text = raw.decode("utf-8")
             record = _record(json.loads(text))
         except UnicodeDecodeError as e:
-            raise ResultsError(f"{path}:{number}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+            damaged.append(f"{path}:{number}: not UTF-8 text ({e.reason} at byte {e.start})")
+            continue
         except json.JSONDecodeError as e:
-            raise ResultsError(f"{path}:{number}: not JSON: {e.msg} (column {e.colno})") from None
-        except ValueError as e:
-            raise ResultsError(f"{path}:{number}: {e}") from None
+            damaged.append(f"{path}:{number}: not JSON: {e.msg} (column {e.colno})")
+            continue
+        except (ValueError, RecursionError) as e:
+            damaged.append(f"{path}:{number}: {e}")
+            continue
         if record["id"] in records:
             superseded += 1
         records[record["id"]] = record
+    if complete and not records:
+        raise ResultsError(f"{path} is not a sweep's results file: not one of its {complete} lines "
+                           f"is a run's record ({damaged[0]})")
+    for line in damaged[:MAX_DAMAGED_WARNINGS]:
+        print(f"amprig: warning: {line} (skipped)", file=sys.stderr)
+    if len(damaged) > MAX_DAMAGED_WARNINGS:
+        print(f"amprig: warning: and {len(damaged) - MAX_DAMAGED_WARNINGS} more lines that are "
+              "not a run's record (skipped)", file=sys.stderr)
+    if damaged:
+        notes.append(f"{len(damaged)} damaged line(s) skipped, their runs not counted: "
+                     + "; ".join(damaged[:MAX_DAMAGED_WARNINGS])
+                     + ("; …" if len(damaged) > MAX_DAMAGED_WARNINGS else ""))
     if superseded:
         notes.append(f"{superseded} earlier record(s) of runs recorded again later: the last "
                      "record of each run counts")

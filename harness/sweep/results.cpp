@@ -1,18 +1,26 @@
 #include "sweep/results.h"
 
-#include "report/json_text.h"
-
 #include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
+
+#include "report/json_text.h"
 
 namespace amprig::sweep {
 namespace {
@@ -53,7 +61,34 @@ std::string text_of(const YAML::Node& node, const char* key) {
 
 double number_of(const YAML::Node& node, const char* key) {
   const std::string t = text_of(node, key);
-  return t.empty() ? 0 : std::stod(t);
+  if (t.empty()) return 0;
+  char* end = nullptr;
+  const double v = std::strtod(t.c_str(), &end);
+  if (*end != '\0' || !std::isfinite(v)) {
+    throw std::runtime_error(std::string("'") + key + "' is not a number: '" + t + "'");
+  }
+  return v;
+}
+
+// A count: a whole number from 0 to what an int holds.
+int count_of(const YAML::Node& node, const char* key) {
+  const double v = number_of(node, key);
+  if (v < 0 || v > std::numeric_limits<int>::max() || v != std::floor(v)) {
+    throw std::runtime_error(std::string("'") + key + "' is not a count: " + json_number(v));
+  }
+  return static_cast<int>(v);
+}
+
+// A list of objects, or nothing.
+YAML::Node list_of(const YAML::Node& node, const char* key) {
+  const YAML::Node v = node[key];
+  if (v && !v.IsNull() && !v.IsSequence()) {
+    throw std::runtime_error(std::string("'") + key + "' is not a list");
+  }
+  for (const auto& item : v) {
+    if (!item.IsMap()) throw std::runtime_error(std::string("'") + key + "' holds a non-object");
+  }
+  return v;
 }
 
 }  // namespace
@@ -80,10 +115,11 @@ std::string to_json_line(const RunRecord& r) {
       << ", \"actual\": " << quote(f.actual) << ", \"time_s\": " << number(f.time_s)
       << ", \"message\": " << quote(f.message) << "}";
   }
-  s << "], \"error\": " << quote(res.error) << ", \"sim_s\": " << number(res.sim_s)
-    << ", \"wall_s\": " << number(res.wall_s) << ", \"digest\": " << quote(r.digest)
-    << ", \"sweep_file\": " << quote(r.sweep_file) << ", \"cwd\": " << quote(r.cwd)
-    << ", \"host\": " << quote(r.host) << ", \"output\": " << quote(res.output) << "}";
+  s << "], \"error\": " << quote(res.error) << ", \"signal\": " << quote(r.signal)
+    << ", \"sim_s\": " << number(res.sim_s) << ", \"wall_s\": " << number(res.wall_s)
+    << ", \"digest\": " << quote(r.digest) << ", \"sweep_file\": " << quote(r.sweep_file)
+    << ", \"cwd\": " << quote(r.cwd) << ", \"host\": " << quote(r.host)
+    << ", \"output\": " << quote(res.output) << "}";
   return s.str();
 }
 
@@ -105,8 +141,15 @@ RunRecord from_json_line(const std::string& line) {
   r.host = text_of(node, "host");
   r.digest = text_of(node, "digest");
   const std::string seed = text_of(node, "seed");
-  r.seed = seed.empty() ? 0 : std::stoull(seed);
-  for (const auto& f : node["faults"]) {
+  if (seed.find_first_not_of("0123456789") != std::string::npos) {
+    throw std::runtime_error("'seed' is not a whole number: '" + seed + "'");
+  }
+  try {
+    r.seed = seed.empty() ? 0 : std::stoull(seed);
+  } catch (const std::out_of_range&) {
+    throw std::runtime_error("'seed' is out of range: " + seed);
+  }
+  for (const auto& f : list_of(node, "faults")) {
     RecordedFault fault;
     fault.name = text_of(f, "name");
     fault.value = text_of(f, "value");
@@ -126,12 +169,12 @@ RunRecord from_json_line(const std::string& line) {
   } else {
     throw std::runtime_error("unknown outcome '" + outcome + "'");
   }
-  res.expectations = static_cast<int>(number_of(node, "expectations"));
-  res.failed = static_cast<int>(number_of(node, "failed"));
-  for (const auto& f : node["failures"]) {
+  res.expectations = count_of(node, "expectations");
+  res.failed = count_of(node, "failed");
+  for (const auto& f : list_of(node, "failures")) {
     Failure failure;
     const std::string file = text_of(f, "file");
-    const int line_no = static_cast<int>(number_of(f, "line"));
+    const int line_no = count_of(f, "line");
     failure.where = line_no > 0 ? file + ":" + std::to_string(line_no) : file;
     failure.signal = text_of(f, "signal");
     failure.expected = text_of(f, "expected");
@@ -141,63 +184,304 @@ RunRecord from_json_line(const std::string& line) {
     res.failures.push_back(std::move(failure));
   }
   res.error = text_of(node, "error");
+  r.signal = node["signal"] ? text_of(node, "signal") : crash_signal(res.error);
   res.output = text_of(node, "output");
   res.sim_s = number_of(node, "sim_s");
   res.wall_s = number_of(node, "wall_s");
   return r;
 }
 
-std::vector<RunRecord> read_results(const std::string& path, bool repair) {
-  std::vector<RunRecord> out;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return out;
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  const std::string text = buffer.str();
-  in.close();
+namespace {
+
+// A record's prefix as to_json_line() writes it: a last line that starts so and has no newline
+// is a record cut short by a kill.
+constexpr const char* kRecordStart = "{\"id\": ";
+
+// The deepest nesting of lists and objects a record has is 3 (a failure in the record's list);
+// a line nested deeper is not one, and is refused before the YAML parser's recursion meets it.
+constexpr int kMaxRecordDepth = 8;
+
+int nesting_depth(const std::string& line) {
+  int depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (const char c : line) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+ResultsContent parse_results(const std::string& text, const std::string& path) {
+  ResultsContent content;
   std::size_t start = 0, line_no = 0;
   while (start < text.size()) {
     const std::size_t end = text.find('\n', start);
     ++line_no;
     if (end == std::string::npos) {
       // A record is written whole with its newline: without one, the writer was killed.
-      if (repair) std::filesystem::resize_file(path, start);
+      content.cut_last_line = true;
+      content.cut_offset = start;
       break;
     }
     const std::string line = text.substr(start, end - start);
     start = end + 1;
-    if (line.empty()) continue;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    ++content.lines;
+    const auto damaged = [&](const std::string& why) {
+      content.damaged.push_back(path + ":" + std::to_string(line_no) + ": " + why);
+    };
+    if (nesting_depth(line) > kMaxRecordDepth) {
+      damaged("not a run's record (nested more than " + std::to_string(kMaxRecordDepth) + " deep)");
+      continue;
+    }
     try {
-      out.push_back(from_json_line(line));
+      content.records.push_back(from_json_line(line));
     } catch (const std::exception& e) {
-      throw std::runtime_error(path + ":" + std::to_string(line_no) + ": " + e.what());
+      damaged(e.what());
     }
   }
-  return out;
+  if (content.lines > 0 && content.records.empty()) {
+    throw std::runtime_error(path + " is not a sweep's results file: not one of its " +
+                             std::to_string(content.lines) + " lines is a run's record (" +
+                             content.damaged.front() + ")");
+  }
+  return content;
 }
 
-ResultsWriter::ResultsWriter(const std::string& path, bool append) : m_path(path) {
+std::string read_whole(int fd, const std::string& path) {
+  std::string text;
+  char buffer[65536];
+  for (off_t offset = 0;;) {
+    const ssize_t n = pread(fd, buffer, sizeof buffer, offset);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw std::runtime_error("cannot read " + path + ": " + std::strerror(errno));
+    if (n == 0) break;
+    text.append(buffer, static_cast<std::size_t>(n));
+    offset += n;
+  }
+  return text;
+}
+
+// What may hold results: a regular file, or a device such as /dev/null (written, never read).
+// A FIFO would block the sweep until something reads it, a directory is no file.
+void check_kind(const std::string& path, bool reading) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) return;  // missing: created by a writer, empty to a reader
+  if (S_ISREG(st.st_mode)) return;
+  if (S_ISCHR(st.st_mode) && !reading) return;
+  const char* kind = S_ISDIR(st.st_mode)    ? "a directory"
+                     : S_ISFIFO(st.st_mode) ? "a named pipe"
+                     : S_ISSOCK(st.st_mode) ? "a socket"
+                                            : "a device";
+  throw std::runtime_error(path + " is " + kind + ", not a results file (a regular file)");
+}
+
+// Who holds the lock on the open file `fd`: " (pid N: its command line)" from /proc/locks, or
+// empty when it cannot be told.
+std::string lock_holder(int fd) {
+  struct stat st {};
+  if (fstat(fd, &st) != 0) return "";
+  std::ifstream locks("/proc/locks");
+  char device[64];
+  std::snprintf(device, sizeof device, "%02x:%02x:%llu", major(st.st_dev), minor(st.st_dev),
+                static_cast<unsigned long long>(st.st_ino));
+  for (std::string line; std::getline(locks, line);) {
+    // "1: FLOCK  ADVISORY  WRITE 4242 08:01:123456 0 EOF"; waiters have "->" after the number.
+    std::istringstream fields(line);
+    std::string number, kind, advisory, mode, pid, where;
+    fields >> number >> kind;
+    if (kind == "->") continue;
+    fields >> advisory >> mode >> pid >> where;
+    if (kind != "FLOCK" || where != device) continue;
+    std::string command;
+    std::ifstream cmdline("/proc/" + pid + "/cmdline", std::ios::binary);
+    for (std::string arg; std::getline(cmdline, arg, '\0');) {
+      command += (command.empty() ? "" : " ") + arg;
+    }
+    return " (pid " + pid + (command.empty() ? "" : ": " + command) + ")";
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string crash_signal(const std::string& error) {
+  const std::string prefix = "crashed: ";
+  if (error.compare(0, prefix.size(), prefix) != 0) return "";
+  const std::string words = error.substr(prefix.size());
+  for (int s = 1; s < NSIG; ++s) {
+    const char* name = sigabbrev_np(s);
+    const char* description = strsignal(s);
+    if (name != nullptr && description != nullptr && words == description) {
+      return std::string("SIG") + name;
+    }
+  }
+  return "";
+}
+
+bool outside_signal(const std::string& signal) {
+  return signal == "SIGKILL" || signal == "SIGTERM" || signal == "SIGINT" || signal == "SIGHUP";
+}
+
+ResultsContent read_results_content(const std::string& path) {
+  check_kind(path, true);
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return {};
+    throw std::runtime_error("cannot read " + path + ": " + std::strerror(errno));
+  }
+  std::string text;
+  try {
+    text = read_whole(fd, path);
+  } catch (...) {
+    close(fd);
+    throw;
+  }
+  close(fd);
+  return parse_results(text, path);
+}
+
+void warn_damaged(const ResultsContent& content) {
+  for (std::size_t i = 0; i < content.damaged.size() && i < kMaxDamagedWarnings; ++i) {
+    std::cerr << "amprig: warning: " << content.damaged[i] << " (skipped)\n";
+  }
+  if (content.damaged.size() > kMaxDamagedWarnings) {
+    std::cerr << "amprig: warning: and " << content.damaged.size() - kMaxDamagedWarnings
+              << " more lines that are not a run's record (skipped)\n";
+  }
+}
+
+std::vector<RunRecord> read_results(const std::string& path) {
+  ResultsContent content = read_results_content(path);
+  warn_damaged(content);
+  return std::move(content.records);
+}
+
+ResultsWriter::ResultsWriter(const std::string& path) : m_path(path) {
+  check_kind(path, false);
   const auto parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent);
-  m_fd =
-      open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (append ? 0 : O_TRUNC), 0644);
-  if (m_fd < 0) throw std::runtime_error("cannot write " + path + ": " + std::strerror(errno));
+  std::error_code ec;
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  if (ec) throw std::runtime_error("cannot write " + path + ": " + ec.message());
+  // A writer that removes the file it created (a sweep refused before it started) may do so just
+  // after another opened it: the lock is then on a file no longer there, and the open is done
+  // again.
+  for (int attempt = 0;; ++attempt) {
+    open_and_lock();
+    struct stat held {};
+    struct stat named {};
+    if (!m_regular || attempt == 2 ||
+        (fstat(m_fd, &held) == 0 && stat(path.c_str(), &named) == 0 &&
+         held.st_dev == named.st_dev && held.st_ino == named.st_ino)) {
+      break;
+    }
+    close(m_fd);
+    m_fd = -1;
+  }
+  try {
+    if (m_regular) m_existing = parse_results(read_whole(m_fd, path), path);
+  } catch (...) {
+    close(m_fd);
+    m_fd = -1;
+    throw;
+  }
+}
+
+void ResultsWriter::open_and_lock() {
+  // Without O_TRUNC: nothing of the file goes before its lock is held and start() says so.
+  // O_EXCL first, to know whether this writer created it.
+  const int flags = O_RDWR | O_APPEND | O_CLOEXEC | O_NONBLOCK;
+  m_fd = open(m_path.c_str(), flags | O_CREAT | O_EXCL, 0644);
+  m_created = m_fd >= 0;
+  if (m_fd < 0 && errno == EEXIST) m_fd = open(m_path.c_str(), flags);
+  if (m_fd < 0) throw std::runtime_error("cannot write " + m_path + ": " + std::strerror(errno));
+  fcntl(m_fd, F_SETFL, O_APPEND);
+  struct stat st {};
+  m_regular = fstat(m_fd, &st) == 0 && S_ISREG(st.st_mode);
+  // flock, not fcntl's record locks: those go when the process closes any descriptor of the
+  // file (a reader's), and both kinds go when the process dies. A device (/dev/null) holds no
+  // results to share.
+  if (m_regular && flock(m_fd, LOCK_EX | LOCK_NB) != 0) {
+    const int error = errno;
+    const std::string holder = error == EWOULDBLOCK ? lock_holder(m_fd) : "";
+    close(m_fd);
+    m_fd = -1;
+    if (error == EWOULDBLOCK) {
+      throw ResultsLocked(m_path + " is being written by another amprig" + holder +
+                          ": one sweep (or replay --results) writes a results file at a time; wait "
+                          "for it to end, or give another results file");
+    }
+    throw std::runtime_error("cannot lock " + m_path + ": " + std::strerror(error));
+  }
 }
 
 ResultsWriter::~ResultsWriter() {
-  if (m_fd >= 0) close(m_fd);
+  if (m_fd < 0) return;
+  // A sweep refused before it started leaves nothing behind; the lock still keeps others out.
+  if (m_created && !m_started) unlink(m_path.c_str());
+  close(m_fd);
+}
+
+void ResultsWriter::start(bool keep) {
+  m_started = true;
+  if (!m_regular) return;
+  const auto fail = [&] {
+    throw ResultsWriteError("cannot write " + m_path + ": " + std::strerror(errno));
+  };
+  if (!keep) {
+    if (ftruncate(m_fd, 0) != 0) fail();
+    m_existing = {};
+    return;
+  }
+  if (!m_existing.cut_last_line) return;
+  const std::string text = read_whole(m_fd, m_path);
+  if (text.compare(m_existing.cut_offset, std::strlen(kRecordStart), kRecordStart) == 0) {
+    // A record cut short by a kill: not a record, and in the way of the next one.
+    if (ftruncate(m_fd, static_cast<off_t>(m_existing.cut_offset)) != 0) fail();
+  } else {
+    // Something else without its newline is kept, as a damaged line of its own.
+    const ssize_t n = ::write(m_fd, "\n", 1);
+    if (n != 1) fail();
+  }
+  m_existing.cut_last_line = false;
 }
 
 void ResultsWriter::write(const RunRecord& record) {
   const std::string line = to_json_line(record) + "\n";
+  struct stat st {};
+  const off_t before = m_regular && fstat(m_fd, &st) == 0 ? st.st_size : -1;
   std::size_t written = 0;
   while (written < line.size()) {
     const ssize_t n = ::write(m_fd, line.data() + written, line.size() - written);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw std::runtime_error("cannot write " + m_path + ": " + std::strerror(errno));
+    if (n <= 0) {
+      const int error = n < 0 ? errno : ENOSPC;
+      // The part of the line that went in is no record: the file keeps whole lines only (should
+      // even that fail, the line is left cut short, which the next --resume cuts off).
+      if (before >= 0 && written > 0) static_cast<void>(ftruncate(m_fd, before) == 0);
+      throw ResultsWriteError("cannot write " + m_path + ": " + std::strerror(error));
+    }
     written += static_cast<std::size_t>(n);
   }
-  fdatasync(m_fd);
+  // A device that cannot be synced (EINVAL, EROFS) has nothing to lose by it.
+  if (fdatasync(m_fd) != 0 && errno != EINVAL && errno != EROFS) {
+    throw ResultsWriteError("cannot write " + m_path + " to the disk: " + std::strerror(errno));
+  }
 }
 
 bool same_result(const RunRecord& a, const RunRecord& b, std::string* why) {

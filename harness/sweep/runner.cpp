@@ -3,19 +3,25 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <set>
 #include <sstream>
 
 #include "rig/rig.h"
 #include "rig/sim_log.h"
+#include "scenario/expectation_check.h"
 #include "scenario/run.h"
 #include "scenario/scenario_config.h"
 
@@ -25,13 +31,14 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-// Set by SIGINT and SIGTERM while a sweep runs: start nothing more, keep what finished.
+// Set by SIGINT, SIGTERM and SIGHUP while a sweep runs: start nothing more, keep what finished.
 volatile std::sig_atomic_t g_stop = 0;
 
 void on_stop_signal(int) { g_stop = 1; }
 
 // Installs the handlers for the life of a sweep, without SA_RESTART so that the wait for the
-// children returns at once.
+// children returns at once. A file size limit (SIGXFSZ) is ignored: the write that meets it
+// fails, and the sweep stops as on a full disk instead of dying.
 class StopSignals {
  public:
   StopSignals() {
@@ -39,19 +46,25 @@ class StopSignals {
     struct sigaction action {};
     action.sa_handler = on_stop_signal;
     sigemptyset(&action.sa_mask);
-    sigaction(SIGINT, &action, &m_old_int);
-    sigaction(SIGTERM, &action, &m_old_term);
+    for (std::size_t i = 0; i < kStopping.size(); ++i) {
+      sigaction(kStopping[i], &action, &m_old[i]);
+    }
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    sigemptyset(&ignore.sa_mask);
+    sigaction(SIGXFSZ, &ignore, &m_old_xfsz);
   }
   ~StopSignals() {
-    sigaction(SIGINT, &m_old_int, nullptr);
-    sigaction(SIGTERM, &m_old_term, nullptr);
+    for (std::size_t i = 0; i < kStopping.size(); ++i) sigaction(kStopping[i], &m_old[i], nullptr);
+    sigaction(SIGXFSZ, &m_old_xfsz, nullptr);
   }
   StopSignals(const StopSignals&) = delete;
   StopSignals& operator=(const StopSignals&) = delete;
 
  private:
-  struct sigaction m_old_int {};
-  struct sigaction m_old_term {};
+  static constexpr std::array<int, 3> kStopping = {SIGINT, SIGTERM, SIGHUP};
+  std::array<struct sigaction, 3> m_old{};
+  struct sigaction m_old_xfsz {};
 };
 
 std::string fixed(double v, int digits) {
@@ -204,12 +217,15 @@ void print_tally_table(std::ostream& out, const std::string& title,
   }
 }
 
-bool write_junit(const std::string& path, const std::string& sweep_name,
-                 const std::vector<const RunRecord*>& records) {
+// Empty when written, else why not.
+std::string write_junit(const std::string& path, const std::string& sweep_name,
+                        const std::vector<const RunRecord*>& records) {
   const auto parent = fs::path(path).parent_path();
-  if (!parent.empty()) fs::create_directories(parent);
+  std::error_code ec;
+  if (!parent.empty()) fs::create_directories(parent, ec);
+  if (ec) return ec.message();
   std::ofstream out(path);
-  if (!out) return false;
+  if (!out) return std::strerror(errno);
   std::size_t failures = 0, errors = 0;
   double time_s = 0;
   for (const auto* r : records) {
@@ -238,7 +254,10 @@ bool write_junit(const std::string& path, const std::string& sweep_name,
     out << "  </testcase>\n";
   }
   out << "</testsuite>\n</testsuites>\n";
-  return static_cast<bool>(out);
+  // A full disk shows when the buffer goes out, not before.
+  out.close();
+  if (out.fail()) return errno != 0 ? std::strerror(errno) : "write failed";
+  return "";
 }
 
 // The first line of what went wrong with a run.
@@ -311,7 +330,8 @@ std::string host_name() {
 void run_on_cluster(const Sweep& sweep, const std::vector<Run>& runs,
                     const std::vector<std::size_t>& todo, const SweepOptions& options,
                     double timeout_s,
-                    const std::function<void(std::size_t, RunRecord)>& finished_run) {
+                    const std::function<void(std::size_t, RunRecord)>& finished_run,
+                    const std::function<bool()>& stopping) {
   if (!options.cluster_backend) throw std::runtime_error("this program cannot reach a cluster");
   ClusterJob job;
   job.address = options.cluster;
@@ -354,8 +374,49 @@ void run_on_cluster(const Sweep& sweep, const std::vector<Run>& runs,
         seen[it->second] = true;
         finished_run(it->second, std::move(record));
       },
-      [&] { return g_stop != 0 || !problem.empty(); });
+      [&] { return stopping() || !problem.empty(); });
   if (!problem.empty()) throw std::runtime_error(problem);
+}
+
+// A file the sweep reads is never one it writes: a results file or a shrunk run's file that
+// names the sweep file or a base scenario (or a file of its base: chain) would overwrite it.
+void refuse_input(const Sweep& sweep, const std::string& path, const std::string& what) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return;
+  const auto same = [&](const std::string& input) { return fs::equivalent(path, input, ec); };
+  std::string input;
+  if (same(sweep.file)) input = "the sweep file";
+  for (const auto& b : sweep.bases) {
+    for (std::size_t i = 0; i < b.files.size() && input.empty(); ++i) {
+      if (!same(b.files[i])) continue;
+      input = i == 0 ? "the base scenario " + b.path : "a base: file of " + b.path;
+    }
+  }
+  if (!input.empty()) {
+    throw std::runtime_error(what + " " + path + " is " + input +
+                             " of the sweep, which it would overwrite: give another file");
+  }
+}
+
+// A results file holds the runs of one sweep: appending those of another would mix them.
+void check_same_sweep(const ResultsContent& content, const std::string& path,
+                      const std::string& sweep_name) {
+  for (const auto& r : content.records) {
+    if (r.sweep == sweep_name) continue;
+    throw std::runtime_error(path + " holds runs of the sweep '" + r.sweep + "' (" + r.sweep_file +
+                             "), not of '" + sweep_name + "': give another results file");
+  }
+}
+
+// The command that runs what a stopped sweep did not: the same sweep, results file and timeout.
+std::string resume_command(const SweepOptions& options) {
+  std::string command = shell_quote(options.program) + " sweep " + shell_quote(options.file);
+  if (!options.results.empty()) command += " --results " + shell_quote(options.results);
+  if (options.timeout_s) {
+    command += " --timeout " + format_duration(std::llround(*options.timeout_s * 1e9));
+  }
+  if (!options.cluster.empty()) command += " --cluster " + shell_quote(options.cluster);
+  return command + " --resume";
 }
 
 }  // namespace
@@ -389,6 +450,7 @@ RunRecord make_record(const Sweep& sweep, const Run& run, const ScenarioResult& 
   }
   r.seed = run.seed;
   r.digest = run_digest(sweep, run);
+  r.signal = crash_signal(result.error);
   r.result = result;
   return r;
 }
@@ -435,6 +497,31 @@ void check_dimensions(const Sweep& sweep, int jobs, const std::function<void(Rig
               }
             }
           }
+          // The invariants' and the recovery's signals, here rather than in every run.
+          std::vector<std::pair<std::string, const ConfigNode*>> expects;
+          for (const auto& inv : g.invariants) {
+            // A list entry's map is under its `expect:`; the map form is the invariants' own.
+            expects.emplace_back(inv.key.back() == ']' ? inv.key + ".expect" : inv.key,
+                                 &inv.expect);
+          }
+          if (g.recovery) expects.emplace_back(g.recovery->key + ".expect", &g.recovery->expect);
+          for (const auto& [key, expect] : expects) {
+            for (std::size_t k = 0; k < expect->fields.size(); ++k) {
+              const auto& [name, value] = expect->fields[k];
+              const Expectation e =
+                  decode_expectation(name, value, expect->key_refs[k], key + "." + name);
+              if (const auto problem = expectation_problem(rig.signals(), e)) {
+                // Its words, under the sweep file's key.
+                const std::string text = problem->what();
+                const std::string prefix = e.where.str() + ": key '" + problem->key() + "': ";
+                throw ScenarioError(
+                    e.where, key + "." + name,
+                    (text.compare(0, prefix.size(), prefix) == 0 ? text.substr(prefix.size())
+                                                                 : text) +
+                        " in the rig of " + base.path);
+              }
+            }
+          }
         } catch (const ScenarioError& e) {
           r.outcome = ScenarioResult::Outcome::error;
           r.error = e.what();
@@ -469,8 +556,8 @@ int sweep_command(const SweepOptions& options) {
     return 0;
   }
   const int jobs = std::max(1, options.jobs);
-  check_dimensions(sweep, jobs, options.prepare_rig);
   if (options.list) {
+    check_dimensions(sweep, jobs, options.prepare_rig);
     std::size_t sampled = 0;
     std::set<std::string> dimensions;
     for (const auto& r : runs) sampled += r.sampled;
@@ -495,52 +582,85 @@ int sweep_command(const SweepOptions& options) {
   if (fs::is_directory(results_path)) {
     results_path = (fs::path(results_path) / (sweep.name + ".jsonl")).string();
   }
+  refuse_input(sweep, results_path, "the results file");
+  // Taken before anything runs: a second sweep on the file stops here, at once. Nothing of the
+  // file changes before the sweep is known to be runnable.
+  ResultsWriter writer(results_path);
+  const ResultsContent& existing = writer.existing();
+  check_dimensions(sweep, jobs, options.prepare_rig);
 
   // What a previous sweep left: a run is done when its record's digest is this run's (an edited
-  // sweep or base file makes a different scenario of the same id, which runs again).
+  // sweep or base file makes a different scenario of the same id, which runs again), unless a
+  // signal from outside ended it: it has no result of its own.
   std::vector<std::optional<RunRecord>> records(runs.size());
   std::size_t resumed = 0;
+  std::map<std::string, std::size_t> rerun_signals;  // signal -> runs it ended, run again
   if (options.resume) {
-    std::map<std::string, RunRecord> found;
-    for (auto& r : read_results(results_path, true)) found[r.id] = std::move(r);
+    warn_damaged(existing);
+    check_same_sweep(existing, results_path, sweep.name);
+    std::map<std::string, const RunRecord*> found;
+    for (const auto& r : existing.records) found[r.id] = &r;
     for (std::size_t i = 0; i < runs.size(); ++i) {
       const auto it = found.find(runs[i].id);
-      if (it != found.end() && it->second.digest == run_digest(sweep, runs[i])) {
-        records[i] = it->second;
-        ++resumed;
+      if (it == found.end() || it->second->digest != run_digest(sweep, runs[i])) continue;
+      if (outside_signal(it->second->signal)) {
+        ++rerun_signals[it->second->signal];
+        continue;
       }
+      records[i] = *it->second;
+      ++resumed;
     }
   }
+  writer.start(options.resume);
   std::vector<std::size_t> todo;
   for (std::size_t i = 0; i < runs.size(); ++i) {
     if (!records[i]) todo.push_back(i);
   }
-  ResultsWriter writer(results_path, options.resume);
   const double timeout_s = options.timeout_s.value_or(sweep.timeout_s);
   std::cout << "sweep " << sweep.name << " (" << sweep.file << "): " << runs.size() << " runs";
-  if (resumed) {
+  if (options.resume) {
     std::cout << ", " << resumed << " already in the results file, " << todo.size() << " to run";
+    if (!existing.damaged.empty()) {
+      std::cout << " (" << existing.damaged.size() << " damaged lines skipped)";
+    }
   }
   if (options.cluster.empty()) {
     std::cout << "; " << jobs << " at a time";
   } else {
     std::cout << "; on the cluster " << options.cluster;
   }
-  std::cout << ", each within " << fixed(timeout_s, 0) << " s\n"
-            << "results: " << results_path << "\n";
+  std::cout << ", each within " << fixed(timeout_s, 0) << " s\n";
+  if (!rerun_signals.empty()) {
+    std::size_t count = 0;
+    std::string names;
+    for (const auto& [signal, n] : rerun_signals) {
+      count += n;
+      names += (names.empty() ? "" : ", ") + signal;
+    }
+    std::cout << count << " runs ended by a signal from outside (" << names
+              << ": the sweep stopped or killed, the out-of-memory killer) run again\n";
+  }
+  std::cout << "results: " << results_path << "\n";
   std::cout.flush();
   if (!options.vcd_dir.empty()) fs::create_directories(options.vcd_dir);
 
   Progress progress(sweep.name, todo.size());
   std::size_t done = 0, failed_now = 0;
   double sim_s = 0;
-  std::string cluster_problem;
+  std::string cluster_problem, write_problem;
   const auto started = Clock::now();
-  // Every finished run, wherever it ran: kept, appended to the results file, counted.
+  // Every finished run, wherever it ran: appended to the results file, kept, counted. A record
+  // that cannot be written stops the sweep: a run whose result is not in the file is not done.
   auto finished_run = [&](std::size_t i, RunRecord record) {
+    if (!write_problem.empty()) return;
+    try {
+      writer.write(record);
+    } catch (const ResultsWriteError& e) {
+      write_problem = e.what();
+      return;
+    }
     records[todo[i]] = std::move(record);
     const RunRecord& r = *records[todo[i]];
-    writer.write(r);
     ++done;
     sim_s += r.result.sim_s;
     if (r.result.outcome != ScenarioResult::Outcome::passed) {
@@ -552,6 +672,7 @@ int sweep_command(const SweepOptions& options) {
     }
     progress.update(done, failed_now);
   };
+  const auto stopping = [&] { return g_stop != 0 || !write_problem.empty(); };
   {
     StopSignals stop_signals;
     progress.update(0, 0);
@@ -559,7 +680,7 @@ int sweep_command(const SweepOptions& options) {
       // Nothing to run: neither processes nor a cluster are needed.
     } else if (!options.cluster.empty()) {
       try {
-        run_on_cluster(sweep, runs, todo, options, timeout_s, finished_run);
+        run_on_cluster(sweep, runs, todo, options, timeout_s, finished_run, stopping);
       } catch (const std::exception& e) {
         cluster_problem = e.what();
       }
@@ -582,7 +703,7 @@ int sweep_command(const SweepOptions& options) {
             name_result(sweep, run, got.front());
             finished_run(i, make_record(sweep, run, got.front()));
           },
-          [] { return g_stop != 0; });
+          stopping);
     }
   }
   progress.finish();
@@ -628,10 +749,12 @@ int sweep_command(const SweepOptions& options) {
   }
   int code = all.runs == all.passed && missing == 0 ? 0 : 1;
   if (!options.junit.empty()) {
-    if (write_junit(options.junit, sweep.name, finished)) {
+    errno = 0;
+    const std::string problem = write_junit(options.junit, sweep.name, finished);
+    if (problem.empty()) {
       std::cout << "\nJUnit: " << options.junit << "\n";
     } else {
-      std::cerr << "amprig: cannot write " << options.junit << "\n";
+      std::cerr << "amprig: cannot write " << options.junit << ": " << problem << "\n";
       code = 1;
     }
   }
@@ -643,15 +766,21 @@ int sweep_command(const SweepOptions& options) {
       code = 1;
     }
   }
-  if (!cluster_problem.empty()) {
+  if (!write_problem.empty()) {
+    std::cerr << "amprig: the sweep stopped: " << write_problem << "\n";
+    std::cout << "stopped by a write error: " << missing << " runs not run (the " << done
+              << " runs above are in the results file); `" << resume_command(options)
+              << "` runs them\n";
+    code = 1;
+  } else if (!cluster_problem.empty()) {
     std::cerr << "amprig: the cluster " << options.cluster << " stopped the sweep: "
               << cluster_problem << "\n";
-    std::cout << "stopped: " << missing << " runs not run; `" << options.program << " sweep "
-              << options.file << " --resume` runs them\n";
+    std::cout << "stopped: " << missing << " runs not run; `" << resume_command(options)
+              << "` runs them\n";
     code = 1;
   } else if (g_stop != 0) {
-    std::cout << "interrupted: " << missing << " runs not run; `" << options.program << " sweep "
-              << options.file << " --resume` runs them\n";
+    std::cout << "interrupted: " << missing << " runs not run; `" << resume_command(options)
+              << "` runs them\n";
   }
   // The throughput of the runs made now (those from the results file took no time here).
   const double rate = wall_s > 0 ? static_cast<double>(done) / wall_s * 60 : 0;
@@ -737,6 +866,14 @@ int replay_command(const ReplayOptions& options) {
   const RunRecord* recorded = &found.record;
   const std::string sweep_file = options.sweep_file.empty() ? recorded->sweep_file
                                                             : options.sweep_file;
+  // The file the record goes to is taken before the run plays: one in use refuses at once.
+  std::unique_ptr<ResultsWriter> writer;
+  if (!results_out.empty()) {
+    refuse_input(sweep, results_out, "the results file");
+    writer = std::make_unique<ResultsWriter>(results_out);
+    check_same_sweep(writer->existing(), results_out, sweep.name);
+    writer->start(true);
+  }
   std::cout << "replay " << run->id << " (seed " << run->seed << ") of the sweep " << sweep.name
             << " (" << sweep_file << ")\n";
   if (options.verbose) set_log_level(LogLevel::info);
@@ -761,7 +898,15 @@ int replay_command(const ReplayOptions& options) {
   } else {
     std::cout << "differs from the recorded result: " << why << "\n";
   }
-  if (!results_out.empty()) ResultsWriter(results_out, true).write(replayed);
+  if (writer) {
+    try {
+      writer->write(replayed);
+    } catch (const ResultsWriteError& e) {
+      std::cerr << "amprig: " << e.what() << "\n";
+      return 1;
+    }
+    std::cout << "record appended to " << results_out << "\n";
+  }
   return result.outcome == ScenarioResult::Outcome::passed ? 0 : 1;
 }
 
@@ -852,10 +997,22 @@ std::string fault_list(const std::vector<FaultPoint>& faults) {
 
 int shrink_command(const ShrinkOptions& options) {
   std::string out = options.out.empty() ? "" : fs::absolute(options.out).string();
-  const std::string results_dir = fs::absolute(options.results).parent_path().string();
+  const std::string results = fs::absolute(options.results).string();
+  const std::string results_dir = fs::path(results).parent_path().string();
   const RecordedRun found = find_recorded_run(options.results, options.id, options.sweep_file);
   const Sweep& sweep = found.sweep;
   const Run& original = found.runs[found.run];
+  // The shrunk run's file replaces whatever is there: never an input of the shrink.
+  const auto check_out = [&](const std::string& path) {
+    std::error_code ec;
+    if (fs::equivalent(path, results, ec)) {
+      throw std::runtime_error("the shrunk run's file " + path +
+                               " is the results file, which it would overwrite: give another "
+                               "file (-o)");
+    }
+    refuse_input(sweep, path, "the shrunk run's file");
+  };
+  if (!out.empty()) check_out(out);
   const double timeout_s = options.timeout_s.value_or(sweep.timeout_s);
   RunOptions run_options;
   run_options.prepare_rig = options.prepare_rig;
@@ -931,11 +1088,20 @@ int shrink_command(const ShrinkOptions& options) {
   }
 
   const Run shrunk = candidate(faults);
-  if (out.empty()) out = (fs::path(results_dir) / (shrunk.id + ".yaml")).string();
+  if (out.empty()) {
+    out = (fs::path(results_dir) / (shrunk.id + ".yaml")).string();
+    check_out(out);
+  }
   {
+    errno = 0;
     std::ofstream file(out);
     file << run_yaml(sweep, shrunk);
-    if (!file) throw std::runtime_error("cannot write " + out);
+    // A full disk shows when the buffer goes out, not before.
+    file.close();
+    if (file.fail()) {
+      throw std::runtime_error("cannot write " + out + ": " +
+                               (errno != 0 ? std::strerror(errno) : "write failed"));
+    }
   }
   std::cout << "\nshrunk in " << tried << " runs: " << fault_list(original.faults) << "\n"
             << "                 to: " << fault_list(faults) << "\n"

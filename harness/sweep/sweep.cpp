@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -129,6 +130,10 @@ std::vector<std::string> files_of_entry(const ConfigNode& entry, const std::stri
       Decoder::fail(entry.where, key, "a base is a YAML scenario file (*.yaml): " + p.string());
     }
     out.push_back(p.string());
+  } else if (fs::exists(p)) {
+    // A pipe would block the sweep and a device never end: a base is a file.
+    Decoder::fail(entry.where, key,
+                  "a base is a regular file, not a pipe or device: " + p.string());
   } else {
     Decoder::fail(entry.where, key, "no such file or directory: " + p.string());
   }
@@ -360,8 +365,7 @@ void decode_group(const ConfigNode& node, const std::string& prefix, const Defau
       b.group = group_index;
       b.where = entry->where;
       b.key = key("bases");
-      std::vector<std::string> chain;
-      b.tree = load_tree(path, chain);
+      b.tree = load_tree(path, b.files);
       const Scenario decoded = scenario_from_merged(b.tree, path, fs::path(path).stem().string());
       b.description = decoded.description;
       b.length_ns = decoded.duration_ns;
@@ -431,6 +435,157 @@ void check_fits(const Sweep& sweep) {
       }
     }
   }
+}
+
+// Counts that stop at the largest size_t instead of wrapping round: a hostile file's product of
+// list lengths is compared with a limit, never used as a size.
+std::size_t add_counts(std::size_t a, std::size_t b) {
+  std::size_t sum = 0;
+  return __builtin_add_overflow(a, b, &sum) ? std::numeric_limits<std::size_t>::max() : sum;
+}
+std::size_t multiply_counts(std::size_t a, std::size_t b) {
+  std::size_t product = 0;
+  return __builtin_mul_overflow(a, b, &product) ? std::numeric_limits<std::size_t>::max() : product;
+}
+std::size_t points_of(const Dimension& d) {
+  return multiply_counts(multiply_counts(d.values.size(), d.at.size()), d.durations.size());
+}
+
+// A fault and its recovery window must end within the simulator's range: each time is checked
+// on its own as it is read, their sums here.
+void check_time_sums(const Sweep& sweep) {
+  const auto beyond = [](SimTimeNs a, SimTimeNs b) {
+    return a > kMaxSimTimeNs || b > kMaxSimTimeNs - a;
+  };
+  const std::string range =
+      "beyond the simulator's latest time (" + format_duration(kMaxSimTimeNs) + ")";
+  for (const auto& g : sweep.groups) {
+    const SimTimeNs window = g.recovery ? g.recovery->within_ns : 0;
+    if (g.recovery && beyond(g.recovery->not_before_ns, window)) {
+      Decoder::fail(g.recovery->where, g.recovery->key + ".within",
+                    "not_before and within together end " + range);
+    }
+    for (const auto& d : g.dimensions) {
+      for (const auto& [at, at_where] : d.at) {
+        for (const auto& [duration, d_where] : d.durations) {
+          if (!duration) continue;
+          if (beyond(at, *duration) || beyond(at + *duration, window)) {
+            Decoder::fail(d_where, d.key + ".durations",
+                          "a fault from " + format_duration(at) + " for " +
+                              format_duration(*duration) +
+                              (window ? " and its recovery window (" + format_duration(window) + ")"
+                                      : std::string()) +
+                              " ends " + range);
+          }
+        }
+      }
+    }
+  }
+}
+
+// Distinct sets of exactly j faults, one point from each of j different dimensions: the j-th
+// elementary symmetric sum of the dimensions' point counts (saturating).
+std::vector<std::size_t> fault_sets_by_size(const std::vector<std::size_t>& points) {
+  std::vector<std::size_t> sets(points.size() + 1, 0);
+  sets[0] = 1;
+  for (const std::size_t p : points) {
+    for (std::size_t j = sets.size() - 1; j >= 1; --j) {
+      sets[j] = add_counts(sets[j], multiply_counts(sets[j - 1], p));
+    }
+  }
+  return sets;
+}
+
+// How many distinct runs the sample can draw: per base, the fault sets of each size k may take
+// (k capped at the dimensions that apply), less the one-fault runs the grid already has.
+std::size_t sample_capacity(const Sweep& sweep) {
+  std::size_t capacity = 0;
+  for (const auto& base : sweep.bases) {
+    const Group& g = sweep.groups[base.group];
+    std::vector<std::size_t> points;
+    for (const auto& d : g.dimensions) {
+      if (g.applies(d, base)) points.push_back(points_of(d));
+    }
+    if (points.empty()) continue;
+    const auto sets = fault_sets_by_size(points);
+    std::set<std::size_t> sizes;
+    for (std::size_t k = sweep.sample_faults_min; k <= sweep.sample_faults_max; ++k) {
+      sizes.insert(std::min(k, points.size()));
+    }
+    for (const std::size_t j : sizes) {
+      if (j == 1 && sweep.mode == Mode::both) continue;
+      capacity = add_counts(capacity, sets[j]);
+    }
+  }
+  return capacity;
+}
+
+// The sweep's size against kMaxRuns before a run is made; the error names what makes it big.
+void check_size(const Sweep& sweep) {
+  if (sweep.mode != Mode::grid) {
+    const std::size_t capacity = sample_capacity(sweep);
+    if (sweep.sample_runs > capacity) {
+      Decoder::fail(
+          sweep.sample_where, "sample.runs",
+          std::to_string(sweep.sample_runs) +
+              " sampled runs asked, but the dimensions offer only " + std::to_string(capacity) +
+              " distinct runs of " + std::to_string(sweep.sample_faults_min) +
+              (sweep.sample_faults_max > sweep.sample_faults_min
+                   ? " to " + std::to_string(sweep.sample_faults_max)
+                   : std::string()) +
+              " faults" + (sweep.mode == Mode::both ? " beside the grid's" : std::string()));
+    }
+  }
+  const std::size_t grid = run_count(sweep) - sweep.sample_runs;
+  const std::size_t total = run_count(sweep);
+  if (total <= kMaxRuns) return;
+  // What gives the most runs: a dimension (over every base it applies to), the bases' own
+  // fault-free runs, or the sample.
+  struct Part {
+    std::size_t runs = 0, bases = 0;
+    const Dimension* dimension = nullptr;
+  };
+  std::map<std::string, Part> parts;  // by dimension key: a sweep's own is in every group
+  if (sweep.mode != Mode::sample) {
+    for (const auto& g : sweep.groups) {
+      for (const auto& d : g.dimensions) {
+        for (const std::size_t b : g.bases) {
+          if (!g.applies(d, sweep.bases[b])) continue;
+          Part& part = parts[d.key];
+          part.runs = add_counts(part.runs, points_of(d));
+          ++part.bases;
+          part.dimension = &d;
+        }
+      }
+    }
+  }
+  const Part* largest = nullptr;
+  for (const auto& [key, part] : parts) {
+    if (largest == nullptr || part.runs > largest->runs) largest = &part;
+  }
+  const std::string what = "the sweep expands to " +
+                           (total == std::numeric_limits<std::size_t>::max()
+                                ? std::string("more runs than can be counted")
+                                : std::to_string(total) + " runs (grid " + std::to_string(grid) +
+                                      ", sample " + std::to_string(sweep.sample_runs) + ")") +
+                           ", more than the " + std::to_string(kMaxRuns) + " a sweep may have";
+  const std::size_t fault_free = sweep.mode == Mode::sample ? 0 : sweep.bases.size();
+  if (largest != nullptr && largest->runs >= sweep.sample_runs && largest->runs >= fault_free) {
+    const Dimension& d = *largest->dimension;
+    Decoder::fail(d.where, d.key,
+                  what + "; this dimension alone gives " + std::to_string(largest->runs) + " (" +
+                      std::to_string(d.values.size()) + " values x " + std::to_string(d.at.size()) +
+                      " start times x " + std::to_string(d.durations.size()) + " durations on " +
+                      std::to_string(largest->bases) +
+                      (largest->bases == 1 ? " base)" : " bases)"));
+  }
+  if (sweep.sample_runs >= fault_free) {
+    Decoder::fail(sweep.sample_where, "sample.runs", what);
+  }
+  const Base& first = sweep.bases.front();
+  Decoder::fail(first.where, first.key,
+                what + "; its " + std::to_string(sweep.bases.size()) +
+                    " bases alone give as many fault-free runs");
 }
 
 // A base's name in ids: its stem, or (when two bases share a stem) its path relative to the
@@ -592,9 +747,12 @@ Sweep load_sweep(const std::string& path) {
     sweep.description = Decoder::scalar(*v, "description");
   }
   if (const auto* v = root.find("seed")) {
-    const double seed = Decoder::number_in(*v, "seed", 0, 9.0e15);
-    if (seed != static_cast<double>(static_cast<std::uint64_t>(seed))) {
-      Decoder::fail(v->where, "seed", "a seed is a whole number");
+    const double seed = Decoder::number(*v, "seed");
+    if (seed < 0 || seed > static_cast<double>(kMaxSweepSeed) ||
+        seed != static_cast<double>(static_cast<std::uint64_t>(seed))) {
+      Decoder::fail(v->where, "seed",
+                    "a seed is a whole number from 0 to " + std::to_string(kMaxSweepSeed) +
+                        ", got '" + v->scalar + "'");
     }
     sweep.seed = static_cast<std::uint64_t>(seed);
   }
@@ -628,7 +786,7 @@ Sweep load_sweep(const std::string& path) {
     sweep.sample_where = root.key_ref("sample");
     const ConfigNode* runs = sample->find("runs");
     if (runs == nullptr) Decoder::fail(sample->where, "sample.runs", "how many runs to draw");
-    const double n = Decoder::number_in(*runs, "sample.runs", 1, 1e6);
+    const double n = Decoder::number_in(*runs, "sample.runs", 1, static_cast<double>(kMaxRuns));
     if (n != static_cast<double>(static_cast<std::size_t>(n))) {
       Decoder::fail(runs->where, "sample.runs", "a whole number of runs");
     }
@@ -636,7 +794,7 @@ Sweep load_sweep(const std::string& path) {
     sweep.sample_faults_min = sweep.sample_faults_max = 2;
     if (const auto* f = sample->find("faults")) {
       const auto whole = [](const ConfigNode& node, const std::string& key) {
-        const double k = Decoder::number_in(node, key, 1, 16);
+        const double k = Decoder::number_in(node, key, 1, static_cast<double>(kMaxSampleFaults));
         if (k != static_cast<double>(static_cast<std::size_t>(k))) {
           Decoder::fail(node.where, key, "a whole number of faults");
         }
@@ -696,7 +854,9 @@ Sweep load_sweep(const std::string& path) {
     }
   }
   check_fits(sweep);
+  check_time_sums(sweep);
   name_bases(sweep);
+  check_size(sweep);
   return sweep;
 }
 
@@ -716,6 +876,20 @@ std::string run_id(const std::string& base_name, const std::vector<FaultPoint>& 
 
 std::uint64_t run_seed(std::uint64_t sweep_seed, const std::string& id) {
   return splitmix64(sweep_seed ^ fnv1a64(id)) & ((std::uint64_t{1} << 52) - 1);
+}
+
+std::size_t run_count(const Sweep& sweep) {
+  std::size_t runs = sweep.mode == Mode::grid ? 0 : sweep.sample_runs;
+  if (sweep.mode == Mode::sample) return runs;
+  for (const auto& g : sweep.groups) {
+    for (const std::size_t b : g.bases) {
+      runs = add_counts(runs, 1);
+      for (const auto& d : g.dimensions) {
+        if (g.applies(d, sweep.bases[b])) runs = add_counts(runs, points_of(d));
+      }
+    }
+  }
+  return runs;
 }
 
 std::vector<Run> expand(const Sweep& sweep) {

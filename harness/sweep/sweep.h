@@ -66,6 +66,7 @@ struct Base {
   std::string relative;  // relative to the sweep file's folder: what results record
   std::string name;      // in run ids: the file's stem (its relative path when two share one)
   ConfigNode tree;       // merged with its own base: chain
+  std::vector<std::string> files;  // its file and those of its base: chain, as opened
   std::string description;
   SimTimeNs length_ns = 0;  // how long the scenario runs on its own
   // Its own `faults:` entries: start, and end (none: to the end of the run).
@@ -85,6 +86,15 @@ struct Group {
   std::optional<SimTimeNs> duration_ns;  // every run lasts exactly this long
   bool applies(const Dimension& dimension, const Base& base) const;
 };
+
+// The limits of a sweep file, each checked before anything runs, with an error that names the
+// file, the line and the key.
+// The most runs a sweep may expand to, grid and sample together (the nightly sweep has 3054).
+inline constexpr std::size_t kMaxRuns = 100'000;
+// The most faults one sampled run may combine.
+inline constexpr std::size_t kMaxSampleFaults = 16;
+// The largest sweep seed: 2^53, up to which a YAML number holds every whole number exactly.
+inline constexpr std::uint64_t kMaxSweepSeed = std::uint64_t{1} << 53;
 
 enum class Mode { grid, sample, both };
 
@@ -114,6 +124,9 @@ struct Run {
 // Reads and checks a sweep file and every base scenario it names. Throws ScenarioError naming
 // the file, the line and the key.
 Sweep load_sweep(const std::string& path);
+
+// How many runs expand() makes at most: the grid's, plus the sample's.
+std::size_t run_count(const Sweep& sweep);
 
 // Every run of the sweep, in a stable order: the grid (per group, per base: the fault-free run,
 // then every point of every dimension that applies), then the sample. Ids are unique.

@@ -41,6 +41,24 @@ void add_test_hooks(SignalRegistry& signals) {
       true);
   hang.group = "test";
   signals.add(std::move(hang));
+  Signal killed = make_number(
+      "rig.test_signal", "",
+      "test hook: N ends the run's process with signal N at once (9: as the out-of-memory killer "
+      "does)",
+      [] { return 0.0; },
+      [](double v) {
+        if (v <= 0) return;
+        const int signal = static_cast<int>(v);
+        std::fflush(nullptr);
+        // Its default action: the sweep's own handlers, inherited by the run's process, only
+        // note a stop.
+        std::signal(signal, SIG_DFL);
+        std::raise(signal);
+      },
+      true, 0, 31);
+  killed.integer = true;
+  killed.group = "test";
+  signals.add(std::move(killed));
 }
 
 void add_test_hooks_if_enabled(Rig& rig) {

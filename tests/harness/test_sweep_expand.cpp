@@ -400,8 +400,105 @@ BOOST_AUTO_TEST_CASE(malformed_sweep_files_name_file_line_and_key) {
       "bases: bases\ndimensions:\n  - fault: ct1.phase\n    values:\n      - L2\n      - L7\n    "
       "at: 2s\n",
       6, "dimensions[0].values", "L1|L2|L3");
+  // The invariants' and the recovery's signals, checked in each base's rig before any run.
+  check_error("bases: bases\ninvariants:\n  led.logoo: on\n", 3, "invariants.led.logoo",
+              "no signal named 'led.logoo' (did you mean led.logo?) in the rig of ");
+  check_error("bases: bases\ninvariants:\n  - { from: 1s, expect: { led.logo: purple } }\n", 3,
+              "invariants[0].expect.led.logo", "led.logo takes one of on|off, not 'purple'");
+  check_error(
+      "bases: bases\nrecovery:\n  within: 1s\n  expect: { meter.L1.current_a: { value: "
+      "plant.L1.currnt_a, tolerance_pct: 2 } }\n",
+      4, "recovery.expect.meter.L1.current_a", "no signal named 'plant.L1.currnt_a'");
   // A YAML syntax error: the file and its line.
   const ScenarioError syntax = load_error("bases: bases\ndimensions: [\n");
   BOOST_TEST(std::string(syntax.what()).find("bad_sweep.yaml:") != std::string::npos);
   BOOST_TEST(std::string(syntax.what()).find("YAML syntax error") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(the_run_count_is_known_before_the_runs_are_made) {
+  SweepFolder folder("count");
+  const Sweep grid = load_sweep(folder.write("grid.yaml", kGrid));
+  BOOST_TEST(run_count(grid) == expand(grid).size());
+  BOOST_TEST(run_count(grid) == closed_form(grid));
+  const Sweep both = load_sweep(folder.write(
+      "both.yaml", std::string(kGrid) + "mode: both\nsample: { runs: 7, faults: 2 }\n"));
+  BOOST_TEST(run_count(both) == closed_form(both) + 7);
+  BOOST_TEST(run_count(both) == expand(both).size());
+}
+
+BOOST_AUTO_TEST_CASE(a_sweep_larger_than_its_limits_is_refused_before_it_runs) {
+  // kMaxRuns: 50 values x 50 start times x 41 durations on two bases.
+  std::string values, at, durations;
+  for (int i = 0; i < 50; ++i) {
+    values += (i ? ", " : "") + std::to_string(i * 10);
+    at += (i ? ", " : "") + std::to_string(i + 1) + "s";
+  }
+  for (int i = 0; i < 41; ++i) durations += (i ? ", " : "") + std::to_string(i + 1) + "ms";
+  const std::size_t dimension_runs = 2 * 50 * 50 * 41;
+  static_assert(2 * 50 * 50 * 41 > kMaxRuns);
+  check_error(
+      "sweep: big\nbases: bases\ndimensions:\n  - { fault: ct2.reversed, values: [true], "
+      "at: 2s }\n  - { fault: adc.offset_lsb, values: [" +
+          values + "], at: [" + at + "], durations: [" + durations + "] }\n",
+      5, "dimensions[1]",
+      "the sweep expands to " + std::to_string(dimension_runs + 2 + 2) + " runs (grid " +
+          std::to_string(dimension_runs + 4) + ", sample 0), more than the " +
+          std::to_string(kMaxRuns) + " a sweep may have; this dimension alone gives " +
+          std::to_string(dimension_runs) +
+          " (50 values x 50 start times x 41 durations on 2 bases)");
+  const std::string dims =
+      "dimensions:\n  - { fault: ct2.reversed, values: [true, false], at: 2s }\n"
+      "  - { fault: mains.level, values: [0, 0.5, 1.1], at: 3s }\n";
+  check_error(
+      "bases: bases/b2.yaml\n" + dims +
+          "mode: sample\nsample: { runs: " + std::to_string(kMaxRuns + 1) + " }\n",
+      6, "sample.runs",
+      std::to_string(kMaxRuns + 1) + " is out of range [1, " + std::to_string(kMaxRuns) + "]");
+  check_error("bases: bases/b2.yaml\n" + dims + "mode: sample\nsample: { runs: 2, faults: " +
+                  std::to_string(kMaxSampleFaults + 1) + " }\n",
+              6, "sample.faults",
+              std::to_string(kMaxSampleFaults + 1) + " is out of range [1, " +
+                  std::to_string(kMaxSampleFaults) + "]");
+  // The sample cannot draw more distinct runs than the dimensions give: 2 x 3 of two faults,
+  // and beside the grid's single faults the same six.
+  check_error("bases: bases/b2.yaml\n" + dims + "mode: sample\nsample: { runs: 7, faults: 2 }\n", 6,
+              "sample.runs",
+              "7 sampled runs asked, but the dimensions offer only 6 distinct runs of 2 faults");
+  check_error("bases: bases/b2.yaml\n" + dims + "mode: both\nsample: { runs: 7, faults: [1, 2] }\n",
+              6, "sample.runs",
+              "7 sampled runs asked, but the dimensions offer only 6 distinct runs of 1 to 2 "
+              "faults beside the grid's");
+  SweepFolder folder("capacity");
+  const auto all_six = expand(load_sweep(folder.write(
+      "six.yaml",
+      "bases: bases/b2.yaml\n" + dims + "mode: both\nsample: { runs: 6, faults: [1, 2] }\n")));
+  BOOST_TEST(all_six.size() == 1u + 2u + 3u + 6u);
+  // Seeds: whole numbers up to kMaxSweepSeed.
+  const std::string seeds = "a seed is a whole number from 0 to " + std::to_string(kMaxSweepSeed);
+  check_error("bases: bases\n" + dims + "seed: 1.5\n", 5, "seed", seeds + ", got '1.5'");
+  check_error("bases: bases\n" + dims + "seed: -1\n", 5, "seed", seeds + ", got '-1'");
+  check_error("bases: bases\n" + dims + "seed: 1e300\n", 5, "seed", seeds + ", got '1e300'");
+  check_error("bases: bases\n" + dims + "seed: " + std::to_string(kMaxSweepSeed + 2) + "\n", 5,
+              "seed", seeds);
+  BOOST_TEST(load_sweep(folder.write("top.yaml", "bases: bases\n" + dims + "seed: " +
+                                                     std::to_string(kMaxSweepSeed) + "\n"))
+                 .seed == kMaxSweepSeed);
+  // A fault's end and its recovery window, each time within range, together beyond it.
+  const std::string half = std::to_string(kMaxSimTimeNs / 2'000'000'000 + 1) + "s";
+  check_error("bases: bases\ndimensions:\n  - { fault: ct2.reversed, values: [true], at: " + half +
+                  ", durations: " + half + " }\n",
+              3, "dimensions[0].durations",
+              "a fault from " + half + " for " + half +
+                  " ends beyond the simulator's latest time (" + format_duration(kMaxSimTimeNs) +
+                  ")");
+  check_error(
+      "bases: bases\ndimensions:\n  - { fault: ct2.reversed, values: [true], at: 1s, "
+      "durations: " +
+          half + " }\nrecovery: { within: " + half + ", expect: { led.logo: on } }\n",
+      3, "dimensions[0].durations", "and its recovery window (" + half + ")");
+  check_error(
+      "bases: bases\ndimensions:\n  - { fault: ct2.reversed, values: [true], at: 1s }\n"
+      "recovery: { not_before: " +
+          half + ", within: " + half + ", expect: { led.logo: on } }\n",
+      4, "recovery.within", "not_before and within together end beyond the simulator's");
 }

@@ -79,7 +79,7 @@ BOOST_AUTO_TEST_CASE(a_killed_sweep_resumes_to_the_results_of_an_uninterrupted_o
   int status = 0;
   waitpid(pid, &status, 0);
   BOOST_TEST(WIFSIGNALED(status));
-  const auto partial = read_results(killed, false);
+  const auto partial = read_results(killed);
   BOOST_TEST_INFO(slurp(folder.path("killed.out")));
   BOOST_TEST(partial.size() >= 4u);
   BOOST_TEST(partial.size() < 18u);  // killed in the middle, not after the end

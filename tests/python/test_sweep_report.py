@@ -287,16 +287,50 @@ def test_bad_input(work, capsys):
     err = capsys.readouterr().err
     assert f"cannot read {missing}" in err and "Traceback" not in err
 
+    # A device or a pipe is refused rather than read for ever (/dev/zero) or waited on.
+    zero = work / "zero.jsonl"
+    zero.symlink_to("/dev/zero")
+    assert sweep_report.main([str(zero), "--out", str(work / "x")]) == 2
+    assert capsys.readouterr().err == f"amprig: {zero} is a device, not a results file (a regular file)\n"
+    pipe = work / "pipe.jsonl"
+    os.mkfifo(pipe)
+    assert sweep_report.main([str(pipe), "--out", str(work / "x")]) == 2
+    assert capsys.readouterr().err == f"amprig: {pipe} is a named pipe, not a results file (a regular file)\n"
+
+    # A damaged line amid intact records is skipped with a warning naming file and line; the
+    # page counts the intact runs and says which lines it left out.
     bad = work / "bad.jsonl"
     good = json.dumps({"id": "a", "outcome": "passed", "faults": [], "failures": [], "base": "b.yaml"})
-    bad.write_text(good + "\n" + '{"id": "b", "outcome": "passed", "faults": [}\n' + good + "\n")
-    assert sweep_report.main([str(bad), "--out", str(work / "x")]) == 2
+    other = json.dumps({"id": "c", "outcome": "passed", "faults": [], "failures": [], "base": "b.yaml"})
+    bad.write_text(good + "\n" + '{"id": "b", "outcome": "passed", "faults": [}\n' + other + "\n")
+    assert sweep_report.main([str(bad), "--out", str(work / "x")]) == 0
     err = capsys.readouterr().err
-    assert f"{bad}:2: not JSON" in err and "Traceback" not in err
+    assert err == (f"amprig: warning: {bad}:2: not JSON: Expecting value (column 45) (skipped)\n")
+    text = (work / "x" / "index.html").read_text()
+    assert 'id="runs">2<' in text and 'id="passed">2<' in text
+    assert f"1 damaged line(s) skipped, their runs not counted: {bad}:2: not JSON" in text
 
-    bad.write_text(good + "\n" + good + "\n" + json.dumps({"id": "c", "outcome": "maybe"}) + "\n")
-    assert sweep_report.main([str(bad), "--out", str(work / "x")]) == 2
-    assert f"{bad}:3: unknown outcome 'maybe'" in capsys.readouterr().err
+    bad.write_text(good + "\n" + other + "\n" + json.dumps({"id": "d", "outcome": "maybe"}) + "\n")
+    assert sweep_report.main([str(bad), "--out", str(work / "y")]) == 0
+    assert capsys.readouterr().err == (f"amprig: warning: {bad}:3: unknown outcome 'maybe' (passed, "
+                                       "failed or error) (skipped)\n")
+    assert 'id="runs">2<' in (work / "y" / "index.html").read_text()
+
+    # Beyond kMaxDamagedWarnings lines, a count of the rest.
+    bad.write_text(good + "\n" + "garbage\n" * 12)
+    assert sweep_report.main([str(bad), "--out", str(work / "z")]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == sweep_report.MAX_DAMAGED_WARNINGS + 1
+    assert err[0].startswith(f"amprig: warning: {bad}:2: not JSON")
+    assert err[-1] == "amprig: warning: and 2 more lines that are not a run's record (skipped)"
+
+    # Not one line a record: not a results file at all (another file given by mistake).
+    bad.write_text("scenario: x\nsteps: []\n")
+    assert sweep_report.main([str(bad), "--out", str(work / "w")]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"amprig: {bad} is not a sweep's results file: not one of its 2 lines is a run's "
+                   f"record ({bad}:1: not JSON: Expecting value (column 1))\n")
+    assert not (work / "w").exists()
 
     # The same through the module's command line: exit code 2 and one line, no traceback.
     done = subprocess.run([sys.executable, "-m", "amprig.sweep_report", str(missing), "--out",

@@ -38,8 +38,9 @@ namespace {
 // are reported as such. The tests' process leads a process group of its own, so that the
 // processes its tests start (subprocess.Popen, a Rig's process) end with it.
 
-// Frames on the pipe from the tests' process: a kind, a length, the text.
-enum class Frame : char { planned = 'P', started = 'S', result = 'R' };
+// Frames on the pipe from the tests' process: a kind, a length, the text. `done` comes last, once
+// pytest has returned: without it the process ended early, whatever its exit code (os._exit(0)).
+enum class Frame : char { planned = 'P', started = 'S', result = 'R', done = 'D' };
 
 // How often the watcher looks whether the tests' process has ended, while no frame comes (a test
 // may have forked a process that keeps the pipe open after the tests' process is gone).
@@ -94,7 +95,8 @@ ScenarioResult result_of(const py::handle& item) {
 
 ScenarioResult file_error(const std::string& file, const std::string& error) {
   ScenarioResult r;
-  r.file = file;
+  std::error_code ec;
+  r.file = std::filesystem::absolute(file, ec).string();  // as the results from pytest name it
   r.id = std::filesystem::path(file).stem().string();
   r.outcome = ScenarioResult::Outcome::error;
   r.error = error;
@@ -128,8 +130,11 @@ void on_watcher_gone(int) { kill(0, SIGKILL); }
       });
       py::module_::import("amprig._runner").attr("run_file")(file, emit);
     } catch (const py::error_already_set& e) {
-      send_frame(fd, Frame::result, serialise(file_error(file, file + ": " + e.what())));
+      if (getpid() == self) send_frame(fd, Frame::result, serialise(file_error(file, file + ": " + e.what())));
     }
+    // A process a test forked that returned into pytest ends here, having reported nothing.
+    if (getpid() != self) _exit(0);
+    send_frame(fd, Frame::done, "");
     try {
       py::module_::import("sys").attr("stdout").attr("flush")();
       py::module_::import("sys").attr("stderr").attr("flush")();
@@ -150,6 +155,7 @@ struct Watched {
   std::string running;  // started and not yet finished
   std::chrono::steady_clock::time_point running_since;
   std::vector<ScenarioResult> results;
+  bool done = false;
 };
 
 // Takes the complete frames at the front of `buffer`.
@@ -165,6 +171,8 @@ void take_frames(std::string& buffer, Watched& w) {
     pos += kHead + n;
     if (kind == Frame::planned) {
       w.planned.push_back(std::move(text));
+    } else if (kind == Frame::done) {
+      w.done = true;
     } else if (kind == Frame::started) {
       w.running = std::move(text);
       w.running_since = std::chrono::steady_clock::now();
@@ -276,7 +284,7 @@ std::vector<ScenarioResult> run_python_file(const std::string& file) {
   }
   ::close(pipe_fds[0]);
 
-  const bool clean = !timed_out && ended.si_code == CLD_EXITED && ended.si_status == 0;
+  const bool clean = w.done && !timed_out && ended.si_code == CLD_EXITED && ended.si_status == 0;
   if (clean) {
     if (w.results.empty()) w.results.push_back(file_error(file, file + ": no scenario in it"));
     return w.results;

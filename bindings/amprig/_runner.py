@@ -162,6 +162,14 @@ class _Collector:
             r["error"] = f"{self.path}: cannot load the scenario file:\n{report.longrepr}"
             self.results.append(r)
             self._emit("result", r)
+        elif report.skipped:
+            # A file that skips itself (pytest.skip(..., allow_module_level=True)) checked nothing.
+            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+            r = self._result(report.nodeid)
+            r["outcome"] = "error"
+            r["error"] = f"{self.path}: the file skipped itself: {reason}"
+            self.results.append(r)
+            self._emit("result", r)
 
 
 def run_file(path, emit=_ignore):

@@ -126,7 +126,14 @@ py::object to_python(const Value& v) {
 Value from_python(const py::handle& raw, const std::string& name) {
   const py::object obj = native(raw);
   if (py::isinstance<py::bool_>(obj)) return obj.cast<bool>();
-  if (py::isinstance<py::int_>(obj) || py::isinstance<py::float_>(obj)) return obj.cast<double>();
+  if (py::isinstance<py::int_>(obj) || py::isinstance<py::float_>(obj)) {
+    const double v = PyFloat_AsDouble(obj.ptr());
+    if (PyErr_Occurred()) {
+      PyErr_Clear();
+      throw std::invalid_argument(name + " takes a number, not an integer beyond a double's range");
+    }
+    return v;
+  }
   if (py::isinstance<py::str>(obj)) return obj.cast<std::string>();
   throw std::invalid_argument(name + " takes a number, a bool or a string, not " +
                               std::string(py::str(obj.get_type().attr("__name__"))));

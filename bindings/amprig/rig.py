@@ -27,7 +27,11 @@ def _seconds(value, what, least_ns=0):
     `least_ns` nanoseconds. TypeError or ValueError naming `what` otherwise."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{what} must be a number of seconds, not {_shown(value)}")
-    seconds = float(value)
+    try:
+        seconds = float(value)
+    except OverflowError:
+        raise ValueError(f"{what} must be a number of seconds within the simulator's range (at most "
+                         f"{_core.max_sim_time_text}), not an integer beyond a double's range") from None
     problem = _core.duration_problem(seconds, what)
     if problem:
         raise ValueError(problem)
@@ -39,6 +43,9 @@ def _seconds(value, what, least_ns=0):
 def _signal_name(name, what):
     if not isinstance(name, str):
         raise TypeError(f"{what} takes a signal name (a str), not {_shown(name)}")
+    if "\0" in name:
+        # The name would be cut there on its way to the rig and in messages.
+        raise ValueError(f"{what} takes a signal name without NUL characters, not {name!r}")
     return name
 
 

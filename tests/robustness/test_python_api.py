@@ -369,6 +369,27 @@ def test_the_binding_core_refuses_bad_times_too(rig):
     assert str(e.value) == range_text("the window", "inf")
 
 
+def test_run_refuses_an_integer_beyond_a_double(rig):
+    with pytest.raises(ValueError) as e:
+        rig.run(10 ** 400)
+    assert str(e.value) == (f"run()'s seconds must be a number of seconds within the simulator's range "
+                            f"(at most {MAX_TEXT}), not an integer beyond a double's range")
+    assert rig.time_s == 0.0
+
+
+def test_setting_an_integer_beyond_a_double_is_a_value_error(rig):
+    with pytest.raises(ValueError) as e:
+        rig["loads.h0.current_a"] = 10 ** 400
+    assert str(e.value) == "loads.h0.current_a takes a number, not an integer beyond a double's range"
+    assert rig["loads.h0.current_a"] == 1
+
+
+def test_a_signal_name_with_a_nul_is_refused_whole(rig):
+    with pytest.raises(ValueError) as e:
+        rig["plant.L1\0.current_a"]
+    assert str(e.value) == "rig[...] takes a signal name without NUL characters, not 'plant.L1\\x00.current_a'"
+
+
 # ---- one rig, many threads ------------------------------------------------------------------
 
 THREADS = 8

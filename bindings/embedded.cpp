@@ -218,6 +218,14 @@ std::vector<ScenarioResult> run_python_file(const std::string& file) {
   }
   if (tests == 0) {
     setpgid(0, 0);
+    // The caller's handlers (a test framework's crash handler, the watcher's alarm) are not the
+    // tests': a crash must end this process with its signal, for the watcher to name.
+    for (const int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGALRM, SIGTERM, SIGINT}) {
+      signal(sig, SIG_DFL);
+    }
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
     signal(kWatcherGoneSignal, on_watcher_gone);
     prctl(PR_SET_PDEATHSIG, kWatcherGoneSignal);
     if (getppid() != watcher) on_watcher_gone(0);

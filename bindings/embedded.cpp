@@ -240,8 +240,10 @@ std::vector<ScenarioResult> run_python_file(const std::string& file) {
   setpgid(tests, tests);
   ::close(pipe_fds[1]);
   struct sigaction alarm_action {};
+  struct sigaction previous_alarm {};
   alarm_action.sa_handler = on_alarm;  // no SA_RESTART: the wait below wakes
-  sigaction(SIGALRM, &alarm_action, nullptr);
+  g_alarm = 0;
+  sigaction(SIGALRM, &alarm_action, &previous_alarm);
 
   Watched w;
   std::string buffer;
@@ -291,6 +293,7 @@ std::vector<ScenarioResult> run_python_file(const std::string& file) {
   while (waitpid(tests, nullptr, 0) < 0 && errno == EINTR) {
   }
   ::close(pipe_fds[0]);
+  sigaction(SIGALRM, &previous_alarm, nullptr);
 
   const bool clean = w.done && !timed_out && ended.si_code == CLD_EXITED && ended.si_status == 0;
   if (clean) {

@@ -53,7 +53,8 @@ class ConfigConverter {
         node.type = ConfigNode::Type::map;
         for (const auto& [key, value] : py::reinterpret_borrow<py::dict>(obj)) {
           if (!py::isinstance<py::str>(key)) {
-            throw ScenarioError(m_where, path, "keys must be strings, not " + std::string(py::str(py::repr(key))));
+            throw ScenarioError(m_where, path,
+                                "keys must be strings, not " + std::string(py::str(py::repr(key))));
           }
           const std::string name = key.cast<std::string>();
           node.fields.emplace_back(name, convert(value, path.empty() ? name : path + "." + name));
@@ -62,7 +63,9 @@ class ConfigConverter {
       } else {
         node.type = ConfigNode::Type::sequence;
         std::size_t i = 0;
-        for (const auto& item : obj) node.items.push_back(convert(item, path + "[" + std::to_string(i++) + "]"));
+        for (const auto& item : obj) {
+          node.items.push_back(convert(item, path + "[" + std::to_string(i++) + "]"));
+        }
       }
       m_open.pop_back();
       return node;
@@ -79,13 +82,15 @@ class ConfigConverter {
         throw ScenarioError(m_where, path, "the number is too large (beyond a double's range)");
       }
       if (!std::isfinite(v)) {
-        throw ScenarioError(m_where, path, "expected a finite number, not " + std::string(py::str(py::repr(obj))));
+        throw ScenarioError(m_where, path,
+                            "expected a finite number, not " + std::string(py::str(py::repr(obj))));
       }
       node.scalar = py::str(py::repr(obj));
     } else if (py::isinstance<py::str>(obj)) {
       node.scalar = obj.cast<std::string>();
     } else {
-      throw ScenarioError(m_where, path, "expected a dict, list, string, number or bool, not " + type_name(obj));
+      throw ScenarioError(m_where, path,
+                          "expected a dict, list, string, number or bool, not " + type_name(obj));
     }
     return node;
   }
@@ -94,10 +99,10 @@ class ConfigConverter {
   void enter(const py::object& container, const std::string& path) {
     for (const auto& [open, open_path] : m_open) {
       if (open == container.ptr()) {
+        const std::string first = open_path.empty() ? "the whole configuration" : "'" + open_path + "'";
         throw ScenarioError(m_where, path,
                             "the configuration contains itself: this " + type_name(container) +
-                                " is " + (open_path.empty() ? "the whole configuration" : "'" + open_path + "'") +
-                                " again");
+                                " is " + first + " again");
       }
     }
     if (m_open.size() >= static_cast<std::size_t>(kMaxConfigDepth)) {
@@ -358,7 +363,8 @@ void define_core(py::module_& m) {
   m.def("duration_problem", &duration_problem, py::arg("seconds"), py::arg("what"),
         "Why `seconds` is no duration the rig can run, in words naming `what`; None if it is one.");
   m.def("end_problem", &end_problem, py::arg("now_s"), py::arg("seconds"), py::arg("what"),
-        "Why a span of `seconds` from `now_s` would end beyond the simulator's range; None if not.");
+        "Why a span of `seconds` from `now_s` would end beyond the simulator's range; None if "
+        "not.");
 }
 
 }  // namespace amprig::bindings

@@ -130,7 +130,9 @@ void on_watcher_gone(int) { kill(0, SIGKILL); }
       });
       py::module_::import("amprig._runner").attr("run_file")(file, emit);
     } catch (const py::error_already_set& e) {
-      if (getpid() == self) send_frame(fd, Frame::result, serialise(file_error(file, file + ": " + e.what())));
+      if (getpid() == self) {
+        send_frame(fd, Frame::result, serialise(file_error(file, file + ": " + e.what())));
+      }
     }
     // A process a test forked that returned into pytest ends here, having reported nothing.
     if (getpid() != self) _exit(0);
@@ -192,7 +194,8 @@ void take_frames(std::string& buffer, Watched& w) {
 int alarm_limit_s() {
   itimerval t{};
   getitimer(ITIMER_REAL, &t);
-  return static_cast<int>(std::ceil(static_cast<double>(t.it_value.tv_sec) + t.it_value.tv_usec * 1e-6));
+  const double left_s = static_cast<double>(t.it_value.tv_sec) + t.it_value.tv_usec * 1e-6;
+  return static_cast<int>(std::ceil(left_s));
 }
 
 std::string ended_how(const siginfo_t& info) {
@@ -273,7 +276,8 @@ std::vector<ScenarioResult> run_python_file(const std::string& file) {
     }
     // Ended (kept a zombie, so that its process group's number stays its own until it is reaped).
     siginfo_t info{};
-    if (waitid(P_PID, static_cast<id_t>(tests), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == tests) {
+    if (waitid(P_PID, static_cast<id_t>(tests), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+        info.si_pid == tests) {
       ended = info;
       // What it wrote before it ended.
       for (;;) {
@@ -300,14 +304,18 @@ std::vector<ScenarioResult> run_python_file(const std::string& file) {
     if (w.results.empty()) w.results.push_back(file_error(file, file + ": no scenario in it"));
     return w.results;
   }
-  const std::string how = timed_out ? "timed out after " + std::to_string(limit_s) + " s"
-                          : ended.si_code == CLD_EXITED ? "the file's process ended (" + ended_how(ended) + ")"
-                                                         : "crashed: " + ended_how(ended);
+  std::string how = "crashed: " + ended_how(ended);
+  if (timed_out) {
+    how = "timed out after " + std::to_string(limit_s) + " s";
+  } else if (ended.si_code == CLD_EXITED) {
+    how = "the file's process ended (" + ended_how(ended) + ")";
+  }
   std::vector<ScenarioResult> out = std::move(w.results);
   if (!w.running.empty()) {
     ScenarioResult r = file_error(file, how + " in this test");
     r.id = w.running;
-    r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - w.running_since).count();
+    const auto since = std::chrono::steady_clock::now() - w.running_since;
+    r.wall_s = std::chrono::duration<double>(since).count();
     out.push_back(std::move(r));
   } else if (w.planned.empty()) {
     out.push_back(file_error(file, file + ": " + how + " while loading the file"));
@@ -316,9 +324,11 @@ std::vector<ScenarioResult> run_python_file(const std::string& file) {
   }
   // The tests it had not reached.
   for (const auto& id : w.planned) {
-    const bool reported = std::any_of(out.begin(), out.end(), [&](const ScenarioResult& r) { return r.id == id; });
+    const bool reported =
+        std::any_of(out.begin(), out.end(), [&](const ScenarioResult& r) { return r.id == id; });
     if (reported) continue;
-    ScenarioResult r = file_error(file, "not run: " + how + (w.running.empty() ? "" : " in " + w.running));
+    ScenarioResult r =
+        file_error(file, "not run: " + how + (w.running.empty() ? "" : " in " + w.running));
     r.id = id;
     out.push_back(std::move(r));
   }

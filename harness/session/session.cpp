@@ -143,7 +143,8 @@ std::string max_sim_time_text() {
 }
 
 std::optional<std::string> duration_problem(double seconds, const std::string& what) {
-  if (std::isfinite(seconds) && seconds >= 0 && seconds * 1e9 <= static_cast<double>(kMaxSimTimeNs)) {
+  if (std::isfinite(seconds) && seconds >= 0 &&
+      seconds * 1e9 <= static_cast<double>(kMaxSimTimeNs)) {
     return std::nullopt;
   }
   return what + " must be a non-negative number of seconds, at most " + max_sim_time_text() +

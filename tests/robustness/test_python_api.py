@@ -446,6 +446,15 @@ def test_eight_threads_on_one_rig_see_what_one_thread_sees():
         assert rig["loads.h3.current_a"] == pytest.approx(1.0 + 3 + (ROUNDS - 1) / 100, rel=1e-12)
 
 
+def wait_until_busy(rig):
+    """Returns once another thread holds the rig's lock (is in a call)."""
+    deadline = time.monotonic() + 30
+    while rig._lock.acquire(blocking=False):
+        rig._lock.release()
+        assert time.monotonic() < deadline, "the other thread never started its call"
+        time.sleep(0.001)
+
+
 def test_a_thread_waiting_for_a_busy_rig_does_not_hold_the_gil():
     with amprig.Rig(LOADS) as rig:
         state = {}
@@ -456,9 +465,7 @@ def test_a_thread_waiting_for_a_busy_rig_does_not_hold_the_gil():
             state["run_ended"] = time.monotonic()
 
         def reader():
-            while "run_started" not in state:
-                time.sleep(0.001)
-            time.sleep(0.05)
+            wait_until_busy(rig)
             state["read_started"] = time.monotonic()
             state["value"] = rig["plant.L1.current_a"]  # waits for the run
             state["read_ended"] = time.monotonic()
@@ -487,7 +494,7 @@ def test_closing_a_rig_from_another_thread_during_a_run_waits_for_the_run():
         pid = rig._process.pid
         t = threading.Thread(target=rig.run, args=(100.0,))
         t.start()
-        time.sleep(0.05)
+        wait_until_busy(rig)
         rig.close()
         t.join(60)
         assert not t.is_alive()
@@ -578,7 +585,7 @@ def test_a_fork_while_another_thread_holds_the_rig_does_not_deadlock_the_child(t
     with amprig.Rig(LOADS) as rig:
         t = threading.Thread(target=rig.run, args=(200.0,))
         t.start()
-        time.sleep(0.05)  # the thread is in its run, holding the rig's lock
+        wait_until_busy(rig)
         report = tmp_path / "child.txt"
         child = os.fork()
         if child == 0:

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <mutex>
 
 #include "rig/sim_log.h"
 #include "scenario/expectation_check.h"
@@ -184,8 +185,15 @@ std::string serve_one(Session& session, const std::string& request) {
   SignalRegistry& signals = session.signals();
   switch (static_cast<Op>(in.u8())) {
     case Op::run: {
+      const double seconds = in.f64();
+      if (auto problem = duration_problem(seconds, "run()'s seconds")) {
+        return error_reply(Reply::value_error, *problem);
+      }
+      if (auto problem = end_problem(session.time_s(), seconds, "a run")) {
+        return error_reply(Reply::value_error, *problem);
+      }
       std::string step_error;
-      const auto failures = session.run(in.f64(), &step_error);
+      const auto failures = session.run(seconds, &step_error);
       if (!step_error.empty()) return error_reply(Reply::scenario_error, step_error);
       if (!failures.empty()) {
         Writer fail;
@@ -289,6 +297,12 @@ std::string serve_one(Session& session, const std::string& request) {
       if (auto problem = expectation_problem(signals, e)) {
         return error_reply(Reply::scenario_error, problem->what());
       }
+      if (auto problem = duration_problem(window, "the window")) {
+        return error_reply(Reply::value_error, *problem);
+      }
+      if (auto problem = end_problem(session.time_s(), window, "a window")) {
+        return error_reply(Reply::value_error, *problem);
+      }
       const CheckOutcome o = session.check(e, kind, window);
       out.u8(o.held ? 1 : 0);
       if (!o.held) out.failure(o.failure);
@@ -346,7 +360,7 @@ ExpectationFailed::ExpectationFailed(std::vector<Failure> failures)
     : std::runtime_error(failures.empty() ? std::string("expectation failed") : failures.front().message),
       m_failures(std::move(failures)) {}
 
-RigProcess::RigProcess(const Scenario& scenario) {
+RigProcess::RigProcess(const Scenario& scenario) : m_owner(getpid()) {
   int fds[2];
   if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0) {
     throw std::runtime_error(std::string("cannot make the rig's socket: ") + std::strerror(errno));
@@ -396,7 +410,24 @@ RigProcess::~RigProcess() {
   }
 }
 
+void RigProcess::check_owner() const {
+  const pid_t here = getpid();
+  if (here == m_owner) return;
+  throw RigProcessError("this rig belongs to process " + std::to_string(m_owner) +
+                        "; process " + std::to_string(here) +
+                        " is a fork of it (os.fork, multiprocessing) and cannot use it: "
+                        "build a rig of its own there");
+}
+
 void RigProcess::close() {
+  if (getpid() != m_owner) {
+    // The owner's rig is not ours to end: drop this process's copy of its socket (the mutex may
+    // have been copied locked by the fork, so it is not taken here).
+    if (m_fd >= 0) ::close(m_fd);
+    m_fd = -1;
+    return;
+  }
+  const std::lock_guard<std::mutex> lock(m_mutex);
   if (m_fd < 0) return;
   Writer w;
   w.u8(static_cast<std::uint8_t>(Op::close));
@@ -427,6 +458,8 @@ void RigProcess::died() {
 }
 
 std::string RigProcess::call(const std::string& request) {
+  check_owner();
+  const std::lock_guard<std::mutex> lock(m_mutex);
   if (m_fd < 0) throw RigProcessError("the rig is closed");
   std::string reply;
   bool received = false;
@@ -465,15 +498,13 @@ namespace {
 
 // Checked here, in the owner's process, so that the rig's process never sees a bad duration.
 void check_seconds(double seconds, const char* what) {
-  if (!std::isfinite(seconds) || seconds < 0 || seconds > 1e7) {
-    throw std::invalid_argument(std::string(what) + " must be a number of seconds in [0, 1e7]");
-  }
+  if (auto problem = duration_problem(seconds, what)) throw std::invalid_argument(*problem);
 }
 
 }  // namespace
 
 void RigProcess::run(double seconds) {
-  check_seconds(seconds, "run()'s time");
+  check_seconds(seconds, "run()'s seconds");
   Writer w;
   w.u8(static_cast<std::uint8_t>(Op::run)).f64(seconds);
   call(w.bytes());

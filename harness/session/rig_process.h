@@ -3,8 +3,14 @@
 // once per process and never tear down, so every rig a Python process builds (one after another
 // or side by side) lives in a fork made for it; this process never elaborates. Requests and
 // replies cross a socket pair; the scenario itself crosses by the fork.
+//
+// The calls may come from several threads: one request at a time crosses the socket (a mutex
+// held from the request to its reply), so replies never cross. Only the process that built a
+// RigProcess may use it: a forked child of that process inherits the object and the socket, and
+// a request from it would interleave with its parent's, so there every call throws.
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -70,9 +76,12 @@ class RigProcess {
   void stop_trace(int id);
   TraceData trace(int id);
   CheckOutcome check(const Expectation& e, Step::Kind kind, double window_s);
-  // Ends the rig's process now (the destructor does it otherwise). Idempotent.
+  // Ends the rig's process now (the destructor does it otherwise). Idempotent. In a forked child
+  // of the owner it only closes the child's copy of the socket; the rig runs on for the owner.
   void close();
   bool closed() const { return m_fd < 0; }
+  // Throws RigProcessError unless this is the process that built the rig.
+  void check_owner() const;
   // While set (on this thread), a signal that interrupts a wait for the rig's reply calls
   // `check`; if it returns true, the rig is killed and closed and the call throws RigInterrupted.
   static void set_interrupt_check(const std::function<bool()>* check);
@@ -82,8 +91,10 @@ class RigProcess {
   std::string call(const std::string& request);
   [[noreturn]] void died();
 
+  std::mutex m_mutex;  // held from a request to its reply, and while closing
   int m_fd = -1;
   int m_pid = -1;
+  int m_owner = -1;    // the process that built the rig
 };
 
 }  // namespace amprig

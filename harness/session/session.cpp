@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <map>
 #include <stdexcept>
@@ -22,10 +23,14 @@ SimTimeNs now_ns() {
 }
 
 SimTimeNs to_ns(double seconds, const char* what) {
-  if (!std::isfinite(seconds) || seconds < 0 || seconds > 1e7) {
-    throw std::invalid_argument(std::string(what) + " must be a number of seconds in [0, 1e7]");
-  }
+  if (auto problem = duration_problem(seconds, what)) throw std::invalid_argument(*problem);
   return static_cast<SimTimeNs>(std::llround(seconds * 1e9));
+}
+
+std::string number_text(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.10g", v);
+  return buffer;
 }
 
 struct Trace {
@@ -130,6 +135,29 @@ class Driver : public sc_core::sc_module {
 
 }  // namespace
 
+std::string max_sim_time_text() {
+  constexpr SimTimeNs kNsPerS = 1'000'000'000;
+  std::string fraction = std::to_string(kNsPerS + kMaxSimTimeNs % kNsPerS).substr(1);
+  fraction.erase(fraction.find_last_not_of('0') + 1);
+  return std::to_string(kMaxSimTimeNs / kNsPerS) + (fraction.empty() ? "" : "." + fraction);
+}
+
+std::optional<std::string> duration_problem(double seconds, const std::string& what) {
+  if (std::isfinite(seconds) && seconds >= 0 &&
+      seconds * 1e9 <= static_cast<double>(kMaxSimTimeNs)) {
+    return std::nullopt;
+  }
+  return what + " must be a non-negative number of seconds, at most " + max_sim_time_text() +
+         " (the simulator's range), not " + number_text(seconds);
+}
+
+std::optional<std::string> end_problem(double now_s, double seconds, const std::string& what) {
+  const SimTimeNs now_ns = std::llround(now_s * 1e9);
+  if (std::llround(seconds * 1e9) <= kMaxSimTimeNs - now_ns) return std::nullopt;
+  return what + " of " + number_text(seconds) + " s from " + number_text(now_s) +
+         " s would end beyond the simulator's latest time, " + max_sim_time_text() + " s";
+}
+
 struct Session::Impl {
   explicit Impl(const Scenario& scenario)
       : rig("rig", scenario), driver("driver", rig.signals()) {
@@ -161,7 +189,9 @@ Session::Session(const Scenario& scenario) : m(std::make_unique<Impl>(scenario))
 Session::~Session() = default;
 
 std::vector<Failure> Session::run(double seconds, std::string* step_error) {
-  m->advance_to(now_ns() + to_ns(seconds, "run()'s time"));
+  const SimTimeNs span_ns = to_ns(seconds, "run()'s seconds");
+  if (auto problem = end_problem(time_s(), seconds, "a run")) throw std::invalid_argument(*problem);
+  m->advance_to(now_ns() + span_ns);
   if (m->steps_result.outcome == ScenarioResult::Outcome::error && !m->steps_result.error.empty()) {
     *step_error = m->steps_result.error;
     m->steps_result.error.clear();
@@ -197,8 +227,8 @@ int Session::start_trace(const std::vector<std::string>& names, double period_s,
     }
     trace->signals.push_back(s);  // in the order given
   }
-  if (!std::isfinite(period_s) || period_s < 0 || period_s > 1e7) {
-    *error = "the trace period must be a number of seconds in [0, 1e7]";
+  if (auto problem = duration_problem(period_s, "the trace period")) {
+    *error = *problem;
     return 0;
   }
   if (period_s < 1e-6) {

@@ -24,6 +24,16 @@ struct TraceData {
   std::vector<std::vector<std::string>> texts;  // per signal; empty for number and bool
 };
 
+// The kernel's range for a time the Python API takes (kMaxSimTimeNs), in words for messages:
+// "18446.744073709" (seconds).
+std::string max_sim_time_text();
+// Why `seconds` is not a duration the rig can run (NaN, infinite, negative, beyond the kernel's
+// range), worded with `what` ("run()'s seconds"); nothing if it is one.
+std::optional<std::string> duration_problem(double seconds, const std::string& what);
+// Why a span of `seconds` from `now_s` would end beyond the kernel's range; nothing if it fits.
+// `seconds` has no duration_problem.
+std::optional<std::string> end_problem(double now_s, double seconds, const std::string& what);
+
 // What a checked expectation found.
 struct CheckOutcome {
   bool held = false;

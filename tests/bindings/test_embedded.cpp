@@ -179,3 +179,32 @@ BOOST_AUTO_TEST_CASE(without_the_runner_a_python_file_is_an_error) {
   BOOST_TEST(contains(results[0].error, "cannot run Python scenarios"));
   set_python_runner(&bindings::run_python_file);
 }
+
+BOOST_AUTO_TEST_CASE(a_crash_keeps_the_results_before_it_and_reports_the_rest_as_not_run) {
+  const std::string file = data("crash_second.py");
+  const auto results = run_python({file});
+  BOOST_REQUIRE_EQUAL(results.size(), 3u);
+  BOOST_TEST(results[0].id == "crash_second::test_first");
+  BOOST_TEST(results[0].outcome == ScenarioResult::Outcome::passed);
+  BOOST_TEST(results[0].expectations == 1);
+  BOOST_TEST(results[0].sim_s == 0.5, boost::test_tools::tolerance(1e-9));
+  BOOST_TEST(results[1].id == "crash_second::test_crash");
+  BOOST_TEST(results[1].outcome == ScenarioResult::Outcome::error);
+  BOOST_TEST(results[1].error == "crashed: Segmentation fault in this test");
+  BOOST_TEST(results[2].id == "crash_second::test_never");
+  BOOST_TEST(results[2].outcome == ScenarioResult::Outcome::error);
+  BOOST_TEST(results[2].error == "not run: crashed: Segmentation fault in crash_second::test_crash");
+  for (const auto& r : results) BOOST_TEST(r.file == file);
+}
+
+BOOST_AUTO_TEST_CASE(a_timeout_keeps_the_results_before_it_and_reports_the_rest_as_not_run) {
+  set_python_runner(&bindings::run_python_file);
+  RunOptions options;
+  options.timeout_s = 2;
+  const auto results = run_scenarios({data("hang_second.py")}, options, {});
+  BOOST_REQUIRE_EQUAL(results.size(), 3u);
+  BOOST_TEST(results[0].outcome == ScenarioResult::Outcome::passed);
+  BOOST_TEST(results[1].id == "hang_second::test_hang");
+  BOOST_TEST(results[1].error == "timed out after 2 s in this test");
+  BOOST_TEST(results[2].error == "not run: timed out after 2 s in hang_second::test_hang");
+}

@@ -383,7 +383,7 @@ def test_run_until_raises_timeout_error_at_the_timeout():
         assert (err.file, err.line) == (HERE, line)
         assert err.time_s == pytest.approx(0.8, abs=1e-9)
         assert "within 0.3 s of 0.500 s" in str(err)
-        with pytest.raises(ValueError):
+        with pytest.raises(TypeError, match=r"^run_until\(\) takes condition as a function of the rig"):
             rig.run_until("plant.L1.current_a > 100", timeout_s=1)
 
 

@@ -30,8 +30,8 @@ def _seconds(value, what, least_ns=0):
     try:
         seconds = float(value)
     except OverflowError:
-        raise ValueError(f"{what} must be a number of seconds within the simulator's range (at most "
-                         f"{_core.max_sim_time_text}), not an integer beyond a double's range") from None
+        raise ValueError(f"{what} must be a number of seconds, at most {_core.max_sim_time_text}, "
+                         f"not an integer beyond a double's range") from None
     problem = _core.duration_problem(seconds, what)
     if problem:
         raise ValueError(problem)

@@ -135,27 +135,20 @@ class Driver : public sc_core::sc_module {
 
 }  // namespace
 
-std::string max_sim_time_text() {
-  constexpr SimTimeNs kNsPerS = 1'000'000'000;
-  std::string fraction = std::to_string(kNsPerS + kMaxSimTimeNs % kNsPerS).substr(1);
-  fraction.erase(fraction.find_last_not_of('0') + 1);
-  return std::to_string(kMaxSimTimeNs / kNsPerS) + (fraction.empty() ? "" : "." + fraction);
-}
-
 std::optional<std::string> duration_problem(double seconds, const std::string& what) {
   if (std::isfinite(seconds) && seconds >= 0 &&
       seconds * 1e9 <= static_cast<double>(kMaxSimTimeNs)) {
     return std::nullopt;
   }
   return what + " must be a non-negative number of seconds, at most " + max_sim_time_text() +
-         " (the simulator's range), not " + number_text(seconds);
+         ", not " + number_text(seconds);
 }
 
 std::optional<std::string> end_problem(double now_s, double seconds, const std::string& what) {
   const SimTimeNs now_ns = std::llround(now_s * 1e9);
   if (std::llround(seconds * 1e9) <= kMaxSimTimeNs - now_ns) return std::nullopt;
   return what + " of " + number_text(seconds) + " s from " + number_text(now_s) +
-         " s would end beyond the simulator's latest time, " + max_sim_time_text() + " s";
+         " s would end beyond the simulator's latest time, " + max_sim_time_text();
 }
 
 struct Session::Impl {

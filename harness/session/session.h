@@ -24,9 +24,6 @@ struct TraceData {
   std::vector<std::vector<std::string>> texts;  // per signal; empty for number and bool
 };
 
-// The kernel's range for a time the Python API takes (kMaxSimTimeNs), in words for messages:
-// "18446.744073709" (seconds).
-std::string max_sim_time_text();
 // Why `seconds` is not a duration the rig can run (NaN, infinite, negative, beyond the kernel's
 // range), worded with `what` ("run()'s seconds"); nothing if it is one.
 std::optional<std::string> duration_problem(double seconds, const std::string& what);

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "scenario/limits.h"
 #include "scenario/scenario_config.h"
 #include "session/rig_process.h"
 
@@ -16,11 +17,6 @@ namespace py = pybind11;
 
 namespace amprig::bindings {
 namespace {
-
-// How deeply a configuration given as Python dicts and lists may nest. A scenario nests about six
-// levels (plant.loads[0].phases[0]); anything far deeper is a runaway structure, and following it
-// down would exhaust the stack.
-constexpr int kMaxConfigDepth = 32;
 
 // A numpy scalar (np.int64, np.float32, np.bool_, np.str_ ...) as the Python value it holds.
 py::object native(const py::handle& obj) {
@@ -105,7 +101,9 @@ class ConfigConverter {
                                 " is " + first + " again");
       }
     }
-    if (m_open.size() >= static_cast<std::size_t>(kMaxConfigDepth)) {
+    // The same nesting limit as a YAML file's: following a runaway structure down would
+    // exhaust the stack.
+    if (m_open.size() >= kMaxConfigDepth) {
       throw ScenarioError(m_where, path,
                           "the configuration nests deeper than " + std::to_string(kMaxConfigDepth) +
                               " levels of dicts and lists");

@@ -708,8 +708,12 @@ ConfigNode merge_bases(ConfigNode node, const std::string& base_dir, std::vector
   if (base == nullptr) return node;
   const std::string base_name = Decoder::scalar(*base, "base");
   const auto base_path = std::filesystem::path(base_dir) / base_name;
-  if (!std::filesystem::exists(base_path)) {
-    Decoder::fail(base->where, "base", "no such file: " + base_path.string());
+  // The error_code form: a name the file system refuses (too long, a loop of links) is the
+  // base key's error, not a filesystem_error without a line.
+  std::error_code error;
+  if (!std::filesystem::exists(base_path, error)) {
+    Decoder::fail(base->where, "base",
+                  (error ? error.message() + ": " : "no such file: ") + base_path.string());
   }
   ConfigNode merged = merge_config(load_with_bases(base_path.string(), chain), node);
   for (std::size_t i = 0; i < merged.fields.size(); ++i) {

@@ -37,34 +37,6 @@ LOADS = {"plant": {"loads": [{"name": f"h{i}", "phases": [f"L{i % 3 + 1}"], "cur
                               "power_factor": 1.0} for i in range(8)]}}
 
 
-@pytest.fixture(scope="module")
-def build_dir():
-    value = os.environ.get("AMPRIG_BUILD_DIR")
-    if not value:
-        pytest.fail("AMPRIG_BUILD_DIR is not set: run through CTest, or set it to the build folder "
-                    "(and PYTHONPATH to <build>/python)", pytrace=False)
-    path = pathlib.Path(value).resolve()
-    if not (path / "bin" / "amprig").is_file():
-        pytest.fail(f"AMPRIG_BUILD_DIR={value} has no bin/amprig", pytrace=False)
-    return path
-
-
-def gone(pid):
-    """The process has ended and been reaped: not our child any more, and no /proc entry (or one
-    of a reused number that is not our child)."""
-    try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
-    else:
-        return False
-    try:
-        stat = pathlib.Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return True
-    return int(stat.rsplit(")", 1)[1].split()[1]) != os.getpid()
-
-
 def alive(pid):
     try:
         state = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -89,10 +61,10 @@ def no_pybind_text(error):
 
 
 @pytest.fixture
-def rig():
+def rig(process_gone):
     with amprig.Rig(LOADS) as r:
         yield r
-    assert gone(r._process.pid)
+    assert process_gone(r._process.pid)
 
 
 # ---- configurations that contain themselves or nest without end -----------------------------
@@ -488,7 +460,7 @@ def test_a_thread_waiting_for_a_busy_rig_does_not_hold_the_gil():
         assert waiting and waiting[-1] - waiting[0] > 0.8 * span
 
 
-def test_closing_a_rig_from_another_thread_during_a_run_waits_for_the_run():
+def test_closing_a_rig_from_another_thread_during_a_run_waits_for_the_run(process_gone):
     with amprig.Rig(LOADS) as rig:
         pid = rig._process.pid
         t = threading.Thread(target=rig.run, args=(100.0,))
@@ -497,7 +469,7 @@ def test_closing_a_rig_from_another_thread_during_a_run_waits_for_the_run():
         rig.close()
         t.join(60)
         assert not t.is_alive()
-        assert rig.closed and gone(pid)
+        assert rig.closed and process_gone(pid)
         assert rig.time_s == pytest.approx(100.0, abs=1e-9)
 
 

@@ -12,16 +12,13 @@
 #include <string>
 #include <vector>
 
+#include "temp_file.h"
+
 namespace sweep_test {
 
 namespace fs = std::filesystem;
 
-inline std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using ::slurp;
 
 inline std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> out;

@@ -50,13 +50,6 @@ std::string repeated(const std::string& line, std::size_t times) {
   return out;
 }
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 const char* kChecked = R"(scenario: checked
 seed: 3
 steps:

@@ -17,13 +17,6 @@ ScenarioResult run_one(const TempFile& file, RunOptions options = {}) {
   return results[0];
 }
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 const char* kMeasure = R"(scenario: measure
 seed: 3
 plant:

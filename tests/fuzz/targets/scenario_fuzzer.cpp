@@ -8,6 +8,7 @@
 // writes a run's scenario) decodes to the same scenario again.
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -43,6 +44,9 @@ void decode(const std::string& text) {
     first = amprig::load_scenario(input);
   } catch (const ScenarioError& e) {
     fuzz::check_error(e, *g_fixture, text);
+    return;
+  } catch (const std::filesystem::filesystem_error& e) {
+    fuzz::finding("filesystem-error-escapes", e.what());
     return;
   } catch (const std::exception& e) {
     fuzz::finding("not-a-scenario-error", e.what());

@@ -10,6 +10,7 @@
 // faults, and plays the same scenario when written out as YAML (`amprig sweep --emit`).
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -103,6 +104,9 @@ void decode(const std::string& text) {
     runs = sweep::expand(s);
   } catch (const ScenarioError& e) {
     fuzz::check_error(e, *g_fixture, text);
+    return;
+  } catch (const std::filesystem::filesystem_error& e) {
+    fuzz::finding("filesystem-error-escapes", e.what());
     return;
   } catch (const std::exception& e) {
     fuzz::finding("not-a-scenario-error", e.what());

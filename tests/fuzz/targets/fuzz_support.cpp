@@ -1,7 +1,9 @@
 #include "fuzz_support.h"
 
+#include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -15,13 +17,35 @@ namespace amprig::fuzz {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+constexpr const char* kFixturePrefix = "amprig-fuzz-";
+
+// A target that crashed, timed out or ran out of memory (each a finding) never removed its
+// fixture: the folders of processes that are gone are removed by the next one.
+void remove_stale_fixtures(const fs::path& temp) {
+  std::error_code ignored;
+  for (const auto& e : fs::directory_iterator(temp, ignored)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind(kFixturePrefix, 0) != 0) continue;
+    const std::string pid = name.substr(std::char_traits<char>::length(kFixturePrefix));
+    if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (kill(static_cast<pid_t>(std::stol(pid)), 0) != 0 && errno == ESRCH) fs::remove_all(e.path(), ignored);
+  }
+}
+
+}  // namespace
+
 Fixture::Fixture(const std::string& input_relative) {
-  std::string pattern = (fs::temp_directory_path() / "amprig-fuzz-XXXXXX").string();
-  if (mkdtemp(pattern.data()) == nullptr) {
-    std::perror("amprig-fuzz: cannot make a temporary folder");
+  const fs::path temp = fs::temp_directory_path();
+  remove_stale_fixtures(temp);
+  m_root = temp / (kFixturePrefix + std::to_string(getpid()));
+  std::error_code ignored;
+  fs::remove_all(m_root, ignored);
+  if (!fs::create_directory(m_root, ignored)) {
+    std::fprintf(stderr, "amprig-fuzz: cannot make the folder %s\n", m_root.c_str());
     std::abort();
   }
-  m_root = pattern;
   m_input = m_root / input_relative;
   fs::create_directories(m_input.parent_path());
 }

@@ -10,7 +10,8 @@
 
 namespace amprig::fuzz {
 
-// A fresh folder under the system's temporary folder, removed at exit. The input is written at
+// A folder of its own under the system's temporary folder (named after the process), removed at
+// exit. The input is written at
 // `input` each time; `mirror_files` and `link_folders` put the repository's files where the
 // input's relative paths (`base:`, `bases:`) find them, as in the repository itself.
 class Fixture {

@@ -4,9 +4,10 @@
 // `bases: ../regression/...` resolves as it does in the repository.
 //
 // Beyond crashes and sanitizer reports it checks that an error names the input (or a base) and
-// a line the input has; that reading and expanding twice gives the same runs; and, for a few
-// runs of each sweep, that the run's scenario decodes (the sweep's checks let nothing through
-// that fails only once it runs), keeps its times within the kernel's range, ends after its
+// a line the input has; that reading and expanding twice gives the same runs, each with an id
+// that can name a file and a seed a scenario keeps exactly; and, for a few runs of each sweep,
+// that the run's scenario decodes (the sweep's checks let nothing through that fails only once
+// it runs) with the run's seed, keeps its times within the kernel's range, ends after its
 // faults, and plays the same scenario when written out as YAML (`amprig sweep --emit`).
 #include <cstddef>
 #include <cstdint>
@@ -65,9 +66,25 @@ std::string describe_runs(const std::vector<sweep::Run>& runs) {
   return out;
 }
 
+// A run's id names its files (results, traces, `--emit`); its seed passes through a scenario's
+// `seed:` as a double (sweep.h: below 2^52).
+void check_identity(const sweep::Run& run) {
+  if (run.id.empty() || run.id == "." || run.id == ".." ||
+      run.id.find_first_of(std::string("/\0", 2)) != std::string::npos) {
+    fuzz::finding("run-id-not-a-file-name", "'" + run.id + "'");
+  }
+  if (run.seed >= (std::uint64_t{1} << 52)) {
+    fuzz::finding("run-seed-not-exact", run.id + ": " + std::to_string(run.seed));
+  }
+}
+
 void check_run(const sweep::Sweep& s, const sweep::Run& run, bool utf8) {
   const std::string what = "run " + run.id;
   const amprig::Scenario scenario = sweep::run_scenario(s, run);
+  if (scenario.seed != run.seed) {
+    fuzz::finding("run-seed-changes", what + ": seed " + std::to_string(run.seed) + " plays as " +
+                                          std::to_string(scenario.seed));
+  }
   fuzz::check_times(scenario, what);
   const amprig::SimTimeNs end = sweep::run_end_ns(s, run);
   for (const auto& f : run.faults) {
@@ -118,6 +135,7 @@ void decode(const std::string& text) {
       fuzz::finding("nondeterministic-expansion", "a second reading of the same sweep expands otherwise");
     }
     for (std::size_t i = 0; i < runs.size(); ++i) {
+      check_identity(runs[i]);
       if (i < kRunsChecked || i + 1 == runs.size()) check_run(s, runs[i], utf8);
     }
   } catch (const std::exception& e) {

@@ -15,9 +15,10 @@ if [ $# -lt 4 ]; then
 fi
 fuzzer=$1 corpus=$2 out=$3 dict=$4
 shift 4
-# An input much longer than the repository's longest scenario (13 kB) adds nothing but time; a
-# decode that takes seconds or gigabytes is a finding (hang, out of memory).
-max_len=16384 rss_limit_mb=2048 timeout_s=10
+# An input much longer than the repository's longest scenario (13 kB) adds nothing but time. A
+# decode that takes half a minute or gigabytes is a finding (hang, out of memory); a sweep of every
+# regression scenario (`bases: ../regression`) takes 5 s under the sanitizers on a busy machine.
+max_len=16384 rss_limit_mb=2048 timeout_s=30
 if [ ! -x "$fuzzer" ]; then
   echo "campaign.sh: no fuzz target at $fuzzer (is the build done?)" >&2
   exit 1

@@ -39,7 +39,10 @@ void remove_stale_fixtures(const fs::path& temp) {
 Fixture::Fixture(const std::string& input_relative) {
   const fs::path temp = fs::temp_directory_path();
   remove_stale_fixtures(temp);
-  m_root = temp / (kFixturePrefix + std::to_string(getpid()));
+  // Always as long, so that two campaigns of one seed follow the same paths through the code.
+  char pid[16];
+  std::snprintf(pid, sizeof pid, "%010ld", static_cast<long>(getpid()));
+  m_root = temp / (kFixturePrefix + std::string(pid));
   std::error_code ignored;
   fs::remove_all(m_root, ignored);
   if (!fs::create_directory(m_root, ignored)) {

@@ -123,6 +123,41 @@ std::pair<int, std::size_t> first_content_line(const std::string& text) {
   return {0, 0};
 }
 
+// The 1-based line of the first byte sequence that is not UTF-8 (RFC 3629: no overlong forms,
+// no surrogates, nothing past U+10FFFF); 0 when the text is all UTF-8. Written here because
+// yaml-cpp passes such bytes through into values, and no packaged library we use checks it.
+int first_line_not_utf8(const std::string& text) {
+  int line = 1;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto b = static_cast<unsigned char>(text[i]);
+    if (b == '\n') ++line;
+    std::size_t length = 0;
+    unsigned char low = 0x80, high = 0xBF;  // the allowed range of the second byte
+    if (b < 0x80) {
+      length = 1;
+    } else if (b >= 0xC2 && b <= 0xDF) {
+      length = 2;
+    } else if (b >= 0xE0 && b <= 0xEF) {
+      length = 3;
+      if (b == 0xE0) low = 0xA0;
+      if (b == 0xED) high = 0x9F;
+    } else if (b >= 0xF0 && b <= 0xF4) {
+      length = 4;
+      if (b == 0xF0) low = 0x90;
+      if (b == 0xF4) high = 0x8F;
+    } else {
+      return line;
+    }
+    if (i + length > text.size()) return line;
+    for (std::size_t k = 1; k < length; ++k) {
+      const auto c = static_cast<unsigned char>(text[i + k]);
+      if (c < (k == 1 ? low : 0x80) || c > (k == 1 ? high : 0xBF)) return line;
+    }
+    i += length;
+  }
+  return 0;
+}
+
 std::string file_kind(mode_t mode) {
   if (S_ISDIR(mode)) return "a directory";
   if (S_ISFIFO(mode)) return "a named pipe";
@@ -153,6 +188,10 @@ ConfigNode parse_config_text(const std::string& text, const std::string& file_na
     throw ScenarioError(SourceRef{file_name, 0}, "",
                         "the text is " + std::to_string(text.size()) + " bytes; at most " +
                             std::to_string(kMaxConfigFileBytes) + " bytes are read");
+  }
+  if (const int line = first_line_not_utf8(text)) {
+    throw ScenarioError(SourceRef{file_name, line}, "",
+                        "the text is not UTF-8 (a byte sequence no UTF-8 character has)");
   }
   std::vector<YAML::Node> documents;
   try {

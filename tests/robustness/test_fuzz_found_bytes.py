@@ -4,26 +4,11 @@ run through `amprig` and held to the outcome the rig owes.
 The build under test comes from $AMPRIG_BUILD_DIR:
     AMPRIG_BUILD_DIR=build /usr/bin/python3 -m pytest -q tests/robustness/test_fuzz_found_bytes.py
 """
-import os
 import pathlib
 import shutil
 import subprocess
 
-import pytest
-
 FOUND = pathlib.Path(__file__).resolve().parents[2] / "tests" / "fuzz" / "found"
-
-
-@pytest.fixture(scope="module")
-def amprig_program():
-    value = os.environ.get("AMPRIG_BUILD_DIR")
-    if not value:
-        pytest.fail("AMPRIG_BUILD_DIR is not set: run through CTest, or set it to the build folder",
-                    pytrace=False)
-    program = pathlib.Path(value).resolve() / "bin" / "amprig"
-    if not program.is_file():
-        pytest.fail(f"AMPRIG_BUILD_DIR={value} has no bin/amprig", pytrace=False)
-    return program
 
 
 def first_line_not_utf8(data):
@@ -35,11 +20,11 @@ def first_line_not_utf8(data):
     raise AssertionError("the reproducer is all UTF-8")
 
 
-def test_scenario_text_not_utf8_is_an_error_naming_its_line(amprig_program, tmp_path):
+def test_scenario_text_not_utf8_is_an_error_naming_its_line(amprig_bin, tmp_path):
     source = FOUND / "scenario_not_utf8_changes_when_written.yaml"
     shutil.copy(source, tmp_path / "s.yaml")
     line = first_line_not_utf8(source.read_bytes())
-    run = subprocess.run([amprig_program, "run", "s.yaml", "--report", "r.md"], cwd=tmp_path,
+    run = subprocess.run([amprig_bin, "run", "s.yaml", "--report", "r.md"], cwd=tmp_path,
                          capture_output=True, timeout=60)
     out = run.stdout.decode("utf-8", errors="replace")
     assert run.returncode == 1, out

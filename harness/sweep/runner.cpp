@@ -21,6 +21,7 @@
 
 #include "rig/rig.h"
 #include "rig/sim_log.h"
+#include "scenario/decoder.h"
 #include "scenario/expectation_check.h"
 #include "scenario/run.h"
 #include "scenario/scenario_config.h"
@@ -629,7 +630,7 @@ int sweep_command(const SweepOptions& options) {
   } else {
     std::cout << "; on the cluster " << options.cluster;
   }
-  std::cout << ", each within " << fixed(timeout_s, 0) << " s\n";
+  std::cout << ", each within " << format_number(timeout_s) << " s\n";
   if (!rerun_signals.empty()) {
     std::size_t count = 0;
     std::string names;

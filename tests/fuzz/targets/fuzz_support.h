@@ -2,6 +2,7 @@
 // What the scenario and sweep fuzz targets share: a fixed folder of the repository's own files
 // for the input to sit among, the invariants a decoded scenario keeps, and how a broken one is
 // reported.
+#include <exception>
 #include <filesystem>
 #include <string>
 
@@ -56,7 +57,8 @@ void check_times(const Scenario& s, const std::string& what);
 // reaches the user without file, line or key.
 void check_error(const ScenarioError& e, const Fixture& fixture, const std::string& text);
 
-// Whether the text is valid UTF-8, which YAML requires (and the decoders do not check).
+// Whether the text is valid UTF-8, which YAML requires: written here, apart from the decoders'
+// own check, so that the fuzzer judges that check rather than repeating it.
 bool valid_utf8(const std::string& text);
 
 // Two trees hold the same keys, values and order (where each came from aside).
@@ -66,5 +68,22 @@ bool same_tree(const ConfigNode& a, const ConfigNode& b);
 // libFuzzer keeps the input. Kinds named (comma-separated) in AMPRIG_FUZZ_SKIP are passed over,
 // which lets a long campaign look past findings already reported.
 void finding(const std::string& kind, const std::string& detail);
+
+// Runs `decode`, a call of the decoder under test: true when it decoded. Its ScenarioError is
+// held to check_error; any other exception is a finding.
+template <typename Decode>
+bool decodes(const Decode& decode, const Fixture& fixture, const std::string& text) {
+  try {
+    decode();
+    return true;
+  } catch (const ScenarioError& e) {
+    check_error(e, fixture, text);
+  } catch (const std::filesystem::filesystem_error& e) {
+    finding("filesystem-error-escapes", e.what());
+  } catch (const std::exception& e) {
+    finding("not-a-scenario-error", e.what());
+  }
+  return false;
+}
 
 }  // namespace amprig::fuzz

@@ -40,18 +40,7 @@ void decode(const std::string& text) {
   const std::string input = g_fixture->input().string();
   g_fixture->write_input(text);
   amprig::Scenario first;
-  try {
-    first = amprig::load_scenario(input);
-  } catch (const ScenarioError& e) {
-    fuzz::check_error(e, *g_fixture, text);
-    return;
-  } catch (const std::filesystem::filesystem_error& e) {
-    fuzz::finding("filesystem-error-escapes", e.what());
-    return;
-  } catch (const std::exception& e) {
-    fuzz::finding("not-a-scenario-error", e.what());
-    return;
-  }
+  if (!fuzz::decodes([&] { first = amprig::load_scenario(input); }, *g_fixture, text)) return;
   fuzz::check_times(first, "scenario");
   const std::string expected = fuzz::fingerprint(first);
   try {

@@ -116,19 +116,11 @@ void decode(const std::string& text) {
   g_fixture->write_input(text);
   sweep::Sweep s;
   std::vector<sweep::Run> runs;
-  try {
+  const auto decode = [&] {
     s = sweep::load_sweep(input);
     runs = sweep::expand(s);
-  } catch (const ScenarioError& e) {
-    fuzz::check_error(e, *g_fixture, text);
-    return;
-  } catch (const std::filesystem::filesystem_error& e) {
-    fuzz::finding("filesystem-error-escapes", e.what());
-    return;
-  } catch (const std::exception& e) {
-    fuzz::finding("not-a-scenario-error", e.what());
-    return;
-  }
+  };
+  if (!fuzz::decodes(decode, *g_fixture, text)) return;
   const bool utf8 = fuzz::valid_utf8(text);
   try {
     if (describe_runs(sweep::expand(sweep::load_sweep(input))) != describe_runs(runs)) {

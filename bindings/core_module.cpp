@@ -12,6 +12,7 @@
 #include "scenario/limits.h"
 #include "scenario/scenario_config.h"
 #include "session/rig_process.h"
+#include "sweep/results.h"
 
 namespace py = pybind11;
 
@@ -358,6 +359,7 @@ void define_core(py::module_& m) {
   m.attr("max_sim_time_ns") = kMaxSimTimeNs;
   m.attr("max_sim_time_text") = max_sim_time_text();
   m.attr("max_config_depth") = kMaxConfigDepth;
+  m.attr("max_damaged_warnings") = sweep::kMaxDamagedWarnings;
   m.def("duration_problem", &duration_problem, py::arg("seconds"), py::arg("what"),
         "Why `seconds` is no duration the rig can run, in words naming `what`; None if it is one.");
   m.def("end_problem", &end_problem, py::arg("now_s"), py::arg("seconds"), py::arg("what"),

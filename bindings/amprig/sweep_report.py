@@ -30,6 +30,8 @@ import time
 
 import numpy as np
 
+from ._load import _core
+
 OUTCOMES = ("passed", "failed", "error")
 PHASES = ("L1", "L2", "L3")
 
@@ -46,7 +48,7 @@ MAX_FAST_POINTS = 3000
 OUTPUT_TAIL_LINES = 40
 # Damaged lines of a results file named one by one on stderr before a count of the rest: the
 # program's own limit (kMaxDamagedWarnings in harness/sweep/results.h).
-MAX_DAMAGED_WARNINGS = 10
+MAX_DAMAGED_WARNINGS = _core.max_damaged_warnings
 DPI = 90
 
 

@@ -14,8 +14,9 @@ namespace {
 // In whole kernel ticks: through a double, times near kMaxSimTimeNs round past the kernel's
 // last tick and wrap.
 sc_core::sc_time to_sc_time(SimTimeNs ns) {
-  return sc_core::sc_time::from_value(static_cast<sc_core::sc_time::value_type>(ns) *
-                                      sc_core::sc_time(1, sc_core::SC_NS).value());
+  // The resolution is fixed once the first time is built, before any step runs.
+  static const sc_core::sc_time::value_type ticks_per_ns = sc_core::sc_time(1, sc_core::SC_NS).value();
+  return sc_core::sc_time::from_value(static_cast<sc_core::sc_time::value_type>(ns) * ticks_per_ns);
 }
 
 SimTimeNs now_ns() {

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "scenario/limits.h"
+#include "scenario/read_file.h"
 
 namespace amprig {
 namespace {
@@ -240,20 +241,11 @@ ConfigNode load_config_file(const std::string& path) {
     throw ScenarioError(where, "", std::string("cannot open file: ") + std::strerror(errno));
   // Read one byte past the limit, in case the file grew since it was looked at.
   std::string text;
-  char buffer[65536];
-  for (;;) {
-    const ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int error = errno;
-      ::close(fd);
-      throw ScenarioError(where, "", std::string("cannot read file: ") + std::strerror(error));
-    }
-    if (n == 0) break;
-    text.append(buffer, static_cast<std::size_t>(n));
-    if (text.size() > kMaxConfigFileBytes) break;
-  }
+  const int error = read_from_start(fd, text, kMaxConfigFileBytes);
   ::close(fd);
+  if (error != 0) {
+    throw ScenarioError(where, "", std::string("cannot read file: ") + std::strerror(error));
+  }
   if (text.size() > kMaxConfigFileBytes) {
     throw ScenarioError(
         where, "", "the file is over " + std::to_string(kMaxConfigFileBytes) + " bytes, the limit");

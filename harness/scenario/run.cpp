@@ -19,20 +19,17 @@
 #include "rig/rig.h"
 #include "rig/sim_log.h"
 #include "scenario/limits.h"
+#include "scenario/read_file.h"
 #include "scenario/step_runner.h"
 
 namespace amprig {
 namespace {
 
+// What a child left in its anonymous file (as much as could be read: a failed read leaves the
+// result incomplete, which its parser reports).
 std::string read_all(int fd) {
   std::string out;
-  if (lseek(fd, 0, SEEK_SET) < 0) return out;
-  char buffer[65536];
-  for (;;) {
-    const ssize_t n = read(fd, buffer, sizeof buffer);
-    if (n <= 0) break;
-    out.append(buffer, static_cast<std::size_t>(n));
-  }
+  read_from_start(fd, out);
   return out;
 }
 

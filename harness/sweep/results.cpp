@@ -21,6 +21,7 @@
 #include <stdexcept>
 
 #include "report/json_text.h"
+#include "scenario/read_file.h"
 
 namespace amprig::sweep {
 namespace {
@@ -265,14 +266,8 @@ ResultsContent parse_results(const std::string& text, const std::string& path) {
 
 std::string read_whole(int fd, const std::string& path) {
   std::string text;
-  char buffer[65536];
-  for (off_t offset = 0;;) {
-    const ssize_t n = pread(fd, buffer, sizeof buffer, offset);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw std::runtime_error("cannot read " + path + ": " + std::strerror(errno));
-    if (n == 0) break;
-    text.append(buffer, static_cast<std::size_t>(n));
-    offset += n;
+  if (const int error = read_from_start(fd, text)) {
+    throw std::runtime_error("cannot read " + path + ": " + std::strerror(error));
   }
   return text;
 }
